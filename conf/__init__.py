@@ -1,0 +1,1 @@
+"""Hydra configuration tree of rerank-bench, importable so the installed CLI finds it anywhere."""

@@ -1,0 +1,168 @@
+"""Typed records shared by every stage.
+
+Field names follow ir_datasets (``query_id``, ``doc_id``, ``text``, ``relevance``, ``score``) so
+that code written against either reads the same. Bulk data travels in the ranx shape
+(``{query_id: {doc_id: value}}``), which is what evaluation, fusion and run files need; the
+dataclasses below are for single records and for the containers that give them meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from rerank_bench.errors import ConfigError, DocNotFoundError
+
+__all__ = [
+    "Corpus",
+    "Dataset",
+    "Doc",
+    "Qrel",
+    "Qrels",
+    "Queries",
+    "Query",
+    "Run",
+    "ScoredDoc",
+    "Split",
+]
+
+Queries = dict[str, str]
+"""query_id -> query text."""
+
+Qrels = dict[str, dict[str, int]]
+"""query_id -> doc_id -> integer relevance grade (evaluation judgments)."""
+
+Run = dict[str, dict[str, float]]
+"""query_id -> doc_id -> score (higher is better)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A document (passage, article, abstract)."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+
+    def default_text(self) -> str:
+        """Text a model or BM25 sees: the title, when there is one, followed by the body."""
+        return f"{self.title} {self.text}" if self.title else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A query (topic, question, claim)."""
+
+    query_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Qrel:
+    """One relevance judgment."""
+
+    query_id: str
+    doc_id: str
+    relevance: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredDoc:
+    """One line of a run: a document retrieved for a query with its score."""
+
+    query_id: str
+    doc_id: str
+    score: float
+
+
+class Corpus(Mapping[str, Doc]):
+    """An in-memory document store with id look-up that fails loudly.
+
+    ``corpus[doc_id]`` and :meth:`get_many` raise :class:`DocNotFoundError` naming the missing id,
+    so a run or qrels file that refers to unknown documents is caught where it is read.
+    """
+
+    def __init__(self, docs: Iterable[Doc], name: str = "corpus") -> None:
+        self.name = name
+        self._docs: dict[str, Doc] = {}
+        for doc in docs:
+            self._docs[doc.doc_id] = doc
+        self._fingerprint: str | None = None
+
+    def __getitem__(self, doc_id: str) -> Doc:
+        try:
+            return self._docs[doc_id]
+        except KeyError:
+            raise DocNotFoundError(doc_id, f"corpus {self.name!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._docs
+
+    def get_many(self, doc_ids: Iterable[str]) -> dict[str, Doc]:
+        """Return ``{doc_id: Doc}`` for ``doc_ids``; raise on the first unknown id."""
+        return {doc_id: self[doc_id] for doc_id in doc_ids}
+
+    def texts(self, doc_ids: Iterable[str]) -> list[str]:
+        """Model-facing texts (:meth:`Doc.default_text`) of ``doc_ids``, in order."""
+        return [self[doc_id].default_text() for doc_id in doc_ids]
+
+    def fingerprint(self) -> str:
+        """A content hash of ids, titles and texts; caches key on it, never on a name."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            for doc in self._docs.values():
+                for part in (doc.doc_id, doc.title, doc.text):
+                    digest.update(part.encode("utf-8"))
+                    digest.update(b"\x00")
+            self._fingerprint = digest.hexdigest()[:16]
+        return self._fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A named set of queries with their judgments (train, dev, test...)."""
+
+    name: str
+    queries: Queries
+    qrels: Qrels
+
+    def judged_queries(self) -> Queries:
+        """The queries that have at least one judgment."""
+        return {qid: text for qid, text in self.queries.items() if qid in self.qrels}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A corpus with its named query splits.
+
+    Attributes:
+        name: short name used in tags and tables (``scifact``, ``dl19``...).
+        corpus: the documents.
+        splits: split name -> :class:`Split`.
+        rel_level: the smallest grade that counts as relevant for binary metrics (DL: 2).
+        logs: paths of interaction logs that come with the data (domain datasets).
+    """
+
+    name: str
+    corpus: Corpus
+    splits: dict[str, Split]
+    rel_level: int = 1
+    logs: tuple[str, ...] = field(default_factory=tuple)
+
+    def split(self, name: str) -> Split:
+        """Return split ``name`` or raise a :class:`ConfigError` listing the available ones."""
+        try:
+            return self.splits[name]
+        except KeyError:
+            available = ", ".join(sorted(self.splits)) or "none"
+            raise ConfigError(
+                f"dataset {self.name!r} has no split {name!r}; available: {available}. "
+                f"Set dataset.eval_split (or train_split/dev_split) to one of them."
+            ) from None

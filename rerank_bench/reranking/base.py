@@ -1,0 +1,107 @@
+"""The re-ranking contract: score (query, document) pairs and reorder a first stage's top-k."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from rerank_bench.data.records import Corpus, Dataset, Queries, Run
+from rerank_bench.retrieval.base import Retriever
+
+__all__ = ["FitContext", "Reranker", "Trainable", "merge_reranked"]
+
+
+class Reranker(ABC):
+    """A second stage that re-scores the top ``depth`` documents of a run exactly as retrieved.
+
+    Subclasses implement :meth:`score` on aligned lists of query and document texts; the base class
+    builds the pairs, calls it once for the whole run (so implementations can sort and batch
+    globally), and keeps documents below ``depth`` after the re-ranked ones in their first-stage
+    order, so recall at deeper cutoffs is unchanged by re-ranking.
+    """
+
+    name: str = "reranker"
+
+    def __init__(self, depth: int = 100) -> None:
+        self.depth = depth
+
+    @abstractmethod
+    def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
+        """Return one relevance score per (queries[i], docs[i]) pair, higher is better."""
+
+    @abstractmethod
+    def cache_key(self) -> dict[str, Any]:
+        """JSON-serialisable settings that determine the scores (model fingerprint included)."""
+
+    def rerank(self, corpus: Corpus, queries: Queries, run: Run) -> Run:
+        """Re-score each query's top ``depth`` documents of ``run`` and return the new run."""
+        pair_qids: list[str] = []
+        pair_dids: list[str] = []
+        for qid, docs in run.items():
+            top = sorted(docs.items(), key=lambda item: (-item[1], item[0]))[: self.depth]
+            for doc_id, _ in top:
+                pair_qids.append(qid)
+                pair_dids.append(doc_id)
+        scores = self.score([queries[q] for q in pair_qids], corpus.texts(pair_dids))
+        reranked: Run = {}
+        for qid, doc_id, score in zip(pair_qids, pair_dids, scores, strict=True):
+            reranked.setdefault(qid, {})[doc_id] = float(score)
+        return merge_reranked(run, reranked)
+
+
+def merge_reranked(first_stage: Run, reranked: Run) -> Run:
+    """Place each query's re-ranked documents above the rest of its first-stage list.
+
+    Documents that were not re-scored keep their first-stage order, shifted below the lowest
+    re-ranked score, so the merged run is one consistent ranking per query.
+    """
+    merged: Run = {}
+    for qid, docs in first_stage.items():
+        top = reranked.get(qid, {})
+        out = dict(top)
+        rest = sorted(
+            ((d, s) for d, s in docs.items() if d not in top), key=lambda item: (-item[1], item[0])
+        )
+        floor = min(top.values(), default=0.0)
+        for position, (doc_id, _) in enumerate(rest, start=1):
+            out[doc_id] = floor - position
+        merged[qid] = out
+    return merged
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """What a trainable re-ranker gets from the pipeline before it re-ranks.
+
+    Attributes:
+        dataset: the loaded dataset (its train/dev splits are named by the dataset config).
+        train_split: name of the split to train on.
+        dev_split: name of the split to validate on, or ``None`` to hold one out of train.
+        first_stage: the pipeline's first stage, for mining negatives and dev candidates.
+        output_dir: the job's folder (checkpoints and the final model go below it).
+        mlflow_run_id: the run that the training curves must be logged to.
+        tracking_uri: the MLflow store of that run.
+        seed: the experiment seed.
+    """
+
+    dataset: Dataset
+    train_split: str
+    dev_split: str | None
+    first_stage: Retriever
+    output_dir: Path
+    mlflow_run_id: str | None
+    tracking_uri: str | None
+    seed: int
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """A re-ranker that learns from the dataset before re-ranking (fine-tuned cross-encoders)."""
+
+    def fit(self, context: FitContext) -> None:
+        """Train (or load an earlier training of) the model."""
