@@ -18,6 +18,7 @@ __all__ = [
     "Corpus",
     "Dataset",
     "Doc",
+    "Labels",
     "Qrel",
     "Qrels",
     "Queries",
@@ -35,6 +36,9 @@ Qrels = dict[str, dict[str, int]]
 
 Run = dict[str, dict[str, float]]
 """query_id -> doc_id -> score (higher is better)."""
+
+Labels = dict[str, dict[str, float]]
+"""query_id -> doc_id -> training label in [0, 1] (continuous; lives with training data only)."""
 
 
 @dataclass(frozen=True, slots=True)
