@@ -1,0 +1,64 @@
+"""``rerank-bench``: the command line. Parsing only; every command calls library functions.
+
+``rerank-bench run [overrides]`` is a Hydra application (so ``--multirun``, ``--cfg job`` and
+``--help`` work as Hydra users expect); the other commands are plain argparse subcommands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+# Subcommands other than `run`, each a module with add_parser(subparsers) and run(args) -> int.
+_COMMANDS = ("table", "reproduce", "ui", "datasets")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rerank-bench",
+        description=(
+            "Benchmark IR re-rankers: first stages, pre-trained and fine-tuned re-rankers, "
+            "ranx evaluation and MLflow tracking."
+        ),
+        epilog=(
+            "examples:\n"
+            "  rerank-bench run                                  # built-in helpdesk, BM25\n"
+            "  rerank-bench run dataset=scifact retriever.k1=1.2\n"
+            "  rerank-bench run --multirun dataset=scifact,dl19 reranker=none,splade\n"
+            "  rerank-bench run --help                           # every config group and option\n"
+            "  rerank-bench table --experiment rerank-bench --format markdown\n"
+            "  rerank-bench ui"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.add_parser("run", help="run one experiment (or a --multirun sweep) via Hydra")
+    for name in _COMMANDS:
+        try:
+            module = importlib.import_module(f"rerank_bench.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"rerank_bench.cli.{name}":
+                raise
+            continue
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rerank-bench`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "run":
+        from rerank_bench.cli.run import run_hydra
+
+        return run_hydra(args[1:])
+    parser = _parser()
+    namespace = parser.parse_args(args)
+    if namespace.command is None:
+        parser.print_help()
+        return 0
+    module = importlib.import_module(f"rerank_bench.cli.{namespace.command}")
+    return int(module.run(namespace))

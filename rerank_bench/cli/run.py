@@ -1,0 +1,39 @@
+"""``rerank-bench run``: the Hydra application around :func:`rerank_bench.pipeline.run`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import hydra
+from omegaconf import DictConfig
+
+from rerank_bench.errors import RerankBenchError
+
+__all__ = ["run_hydra"]
+
+log = logging.getLogger("rerank_bench")
+
+
+def _job(cfg: DictConfig) -> float:
+    from rerank_bench.pipeline import run
+
+    result = run(cfg)
+    print(result.table)
+    print(f"\nMLflow run {result.run_id} ({cfg.tracking.uri}); browse it with `rerank-bench ui`.")
+    print(f"Run files and table: {result.output_dir}")
+    primary = result.evaluation.metrics[0]
+    return result.metrics[primary]  # returned for sweepers that optimise a metric
+
+
+def run_hydra(argv: Sequence[str]) -> int:
+    """Run the Hydra app with ``argv`` as its command line; user errors exit 2 with a message."""
+    sys.argv = ["rerank-bench run", *argv]
+    app = hydra.main(version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config")
+    try:
+        app(_job)()
+    except RerankBenchError as exc:
+        print(f"rerank-bench: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,59 @@
+"""A first stage that reads a TREC run file, so published runs can be scored and re-ranked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rerank_bench.cache import stable_hash
+from rerank_bench.data.io import read_trec_run
+from rerank_bench.data.records import Corpus, Queries, Run
+from rerank_bench.errors import DataFormatError
+from rerank_bench.retrieval.base import Retriever
+
+__all__ = ["RunFileRetriever"]
+
+
+class RunFileRetriever(Retriever):
+    """Replay a run file: each query's top-``k`` lines, restricted to the queries asked for.
+
+    Args:
+        path: the TREC run file.
+        name: label used in tables (defaults to the file's stem).
+        check_corpus: refuse runs naming documents that the corpus lacks (needed to re-rank).
+    """
+
+    def __init__(self, path: str, name: str | None = None, check_corpus: bool = True) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.check_corpus = check_corpus
+
+    def cache_key(self) -> dict[str, Any]:
+        stat = self.path.stat() if self.path.exists() else None
+        return {
+            "type": "run_file",
+            "path": str(self.path.resolve()),
+            "size": stat.st_size if stat else None,
+            "mtime": stat.st_mtime if stat else None,
+            "check_corpus": self.check_corpus,
+            "id": stable_hash(str(self.path)),
+        }
+
+    def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
+        full = read_trec_run(self.path)
+        run: Run = {}
+        for qid in queries:
+            ranked = sorted(full.get(qid, {}).items(), key=lambda item: (-item[1], item[0]))[:k]
+            if self.check_corpus:
+                missing = [d for d, _ in ranked if d not in corpus]
+                if missing:
+                    raise DataFormatError(
+                        self.path,
+                        None,
+                        f"query {qid!r} retrieves {len(missing)} document(s) missing from corpus "
+                        f"{corpus.name!r} (first: {missing[0]!r}).",
+                        "use the corpus the run was made on, or retriever.check_corpus=false to "
+                        "score the run without re-ranking it.",
+                    )
+            run[qid] = dict(ranked)
+        return run

@@ -1,0 +1,145 @@
+"""MLflow tracking: one experiment job = one MLflow run, logged the same way every time.
+
+What a run holds (the contract that tables, ``reproduce`` and notebooks read back):
+
+* params: the flattened resolved config (``retriever.k1``...), secrets redacted;
+* tags: ``dataset``, ``split``, ``retriever``, ``reranker``, ``system``, ``seed``, ``query_set``,
+  ``git_commit``, ``rerank_bench_version`` and ``version.<package>``;
+* metrics: ranx names through :func:`~rerank_bench.evaluation.metric_key` (``ndcg_at_10``) and timings;
+* artifacts: ``run.trec``, ``first_stage.trec``, ``per_query.json``, ``config.yaml``, ``results.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import logging
+import re
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+__all__ = [
+    "PER_QUERY_ARTIFACT",
+    "flatten",
+    "git_commit",
+    "package_versions",
+    "redact",
+    "resolve_tracking_uri",
+    "start_run",
+]
+
+log = logging.getLogger(__name__)
+PER_QUERY_ARTIFACT = "per_query.json"
+_SECRET_KEY = re.compile(r"(api_?key|secret|token|password|authorization)$", re.IGNORECASE)
+_PACKAGES = ("torch", "transformers", "pytorch-lightning", "ranx", "bm25s", "mlflow", "hydra-core")
+_MAX_PARAM = 6000  # MLflow's limit on a param value
+
+
+def resolve_tracking_uri(uri: str) -> str:
+    """Make a relative sqlite URI absolute (and create its folder), leave others untouched.
+
+    Lightning's MLflow logger, the ``ui`` command and notebooks must all open the same store
+    whatever their working directory, so the URI is fixed once, at the start of a run.
+    """
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
+        path = Path(uri[len(prefix) :]).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return prefix + str(path)
+    return uri
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings to dotted keys (lists become their string form)."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def redact(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Replace values whose key looks like a secret (``api_key``, ``token``...) by ``***``.
+
+    Keys are read from the environment and never belong in a config, but a user may still pass
+    one on the command line; it must not reach MLflow params.
+    """
+    return {
+        k: ("***" if _SECRET_KEY.search(k.rsplit(".", 1)[-1]) and v not in (None, "") else v)
+        for k, v in params.items()
+    }
+
+
+def git_commit() -> str:
+    """The commit of the working tree this code runs from, with ``-dirty`` if it has changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{sha}-dirty" if dirty else sha
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that decide the numbers, as ``version.<name>`` tags."""
+    versions = {}
+    for name in _PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[f"version.{name}"] = importlib.metadata.version(name)
+    return versions
+
+
+@contextlib.contextmanager
+def start_run(
+    uri: str,
+    experiment: str,
+    run_name: str,
+    tags: Mapping[str, str],
+    params: Mapping[str, Any],
+    artifact_location: str | None = None,
+) -> Iterator[mlflow.ActiveRun]:
+    """Open an MLflow run with tags and (flattened, redacted, truncated) params.
+
+    A run that raises is marked FAILED by MLflow and its exception propagates.
+    """
+    mlflow.set_tracking_uri(resolve_tracking_uri(uri))
+    client = MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        location = Path(artifact_location).resolve().as_uri() if artifact_location else None
+        experiment_id = client.create_experiment(experiment, artifact_location=location)
+    else:
+        experiment_id = found.experiment_id
+    try:
+        version = importlib.metadata.version("rerank-bench")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    all_tags = {
+        "git_commit": git_commit(),
+        "rerank_bench_version": version,
+        **package_versions(),
+        **{k: str(v) for k, v in tags.items()},
+    }
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=all_tags) as active:
+        clean = {k: str(v)[:_MAX_PARAM] for k, v in redact(flatten(params)).items()}
+        items = list(clean.items())
+        for start in range(0, len(items), 100):  # MLflow's batch limit
+            mlflow.log_params(dict(items[start : start + 100]))
+        yield active
