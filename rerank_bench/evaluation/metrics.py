@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba.core.errors import NumbaTypeSafetyWarning
 from ranx import evaluate as _ranx_evaluate
 
 from rerank_bench.data.records import Qrels, Run
@@ -131,13 +133,16 @@ def evaluate_run(
         sub_qrels = {q: _checked_grades(q, qrels[q]) for q in answered}
         sub_run = {q: {d: float(s) for d, s in answered_run[q].items()} for q in answered}
         try:
-            scores = _ranx_evaluate(
-                sub_qrels,
-                sub_run,
-                list(resolved.values()),
-                return_mean=False,
-                save_results_in_run=False,
-            )
+            with warnings.catch_warnings():
+                # ranx's sort kernel warns about a uint64 -> int64 cast on every call; harmless.
+                warnings.simplefilter("ignore", NumbaTypeSafetyWarning)
+                scores = _ranx_evaluate(
+                    sub_qrels,
+                    sub_run,
+                    list(resolved.values()),
+                    return_mean=False,
+                    save_results_in_run=False,
+                )
         except (ValueError, KeyError) as exc:
             raise EvaluationError(f"ranx could not evaluate {list(names)}: {exc}") from exc
         if len(resolved) == 1:

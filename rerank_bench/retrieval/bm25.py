@@ -75,7 +75,7 @@ class BM25Retriever(Retriever):
             import Stemmer
 
             try:
-                stemmer = Stemmer.Stemmer(self.stemmer).stemWords
+                stemmer = Stemmer.Stemmer(self.stemmer).stemWord
             except KeyError:
                 raise ConfigError(
                     f"retriever.stemmer={self.stemmer!r} is not a PyStemmer algorithm; "
