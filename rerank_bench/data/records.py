@@ -26,6 +26,7 @@ __all__ = [
     "Run",
     "ScoredDoc",
     "Split",
+    "ranking",
 ]
 
 Queries = dict[str, str]
@@ -39,6 +40,16 @@ Run = dict[str, dict[str, float]]
 
 Labels = dict[str, dict[str, float]]
 """query_id -> doc_id -> training label in [0, 1] (continuous; lives with training data only)."""
+
+
+def ranking(docs: Mapping[str, float]) -> list[tuple[str, float]]:
+    """A query's documents in rank order, as trec_eval reads a run.
+
+    Score descending, ties broken by doc id descending (trec_eval's rule). Every component that
+    orders, cuts or writes a run uses this, so a ranking with ties means the same thing when it is
+    re-ranked, written to disk, and evaluated.
+    """
+    return sorted(docs.items(), key=lambda item: (item[1], item[0]), reverse=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ import numpy as np
 from numba.core.errors import NumbaTypeSafetyWarning
 from ranx import evaluate as _ranx_evaluate
 
-from rerank_bench.data.records import Qrels, Run
+from rerank_bench.data.records import Qrels, Run, ranking
 from rerank_bench.errors import EvaluationError
 
 __all__ = [
@@ -131,22 +131,24 @@ def evaluate_run(
     per_query: dict[str, dict[str, float]] = {m: dict.fromkeys(judged, 0.0) for m in names}
     if answered:
         sub_qrels = {q: _checked_grades(q, qrels[q]) for q in answered}
-        sub_run = {q: {d: float(s) for d, s in answered_run[q].items()} for q in answered}
+        # Rank-valued scores fix the order of ties as trec_eval does; ranx's own tie order differs.
+        sub_run = {q: _rank_scores(answered_run[q]) for q in answered}
         try:
             with warnings.catch_warnings():
                 # ranx's sort kernel warns about a uint64 -> int64 cast on every call; harmless.
                 warnings.simplefilter("ignore", NumbaTypeSafetyWarning)
+                # ranx returns a bare array, and for one metric fails on a rebound loop variable,
+                # unless it is given several names: ask for at least two, always get a dict.
+                asked = list(dict.fromkeys(resolved.values()))
                 scores = _ranx_evaluate(
                     sub_qrels,
                     sub_run,
-                    list(resolved.values()),
+                    asked if len(asked) > 1 else asked * 2,
                     return_mean=False,
                     save_results_in_run=False,
                 )
         except (ValueError, KeyError) as exc:
             raise EvaluationError(f"ranx could not evaluate {list(names)}: {exc}") from exc
-        if len(resolved) == 1:
-            scores = {next(iter(resolved.values())): scores}
         order = sorted(answered)  # ranx sorts plain dicts by query id
         for name, ranx_name in resolved.items():
             values = np.asarray(scores[ranx_name], dtype=float)
@@ -168,6 +170,11 @@ def evaluate_run(
             "judged_only": str(judged_only).lower(),
         },
     )
+
+
+def _rank_scores(docs: dict[str, float]) -> dict[str, float]:
+    ordered = ranking(docs)
+    return {doc_id: float(len(ordered) - i) for i, (doc_id, _) in enumerate(ordered)}
 
 
 def _checked_grades(qid: str, judgments: dict[str, int]) -> dict[str, int]:

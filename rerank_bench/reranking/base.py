@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from rerank_bench.data.records import Corpus, Dataset, Queries, Run
+from rerank_bench.data.records import Corpus, Dataset, Queries, Run, ranking
 from rerank_bench.retrieval.base import Retriever
 
 __all__ = ["FitContext", "Reranker", "Trainable", "merge_reranked"]
@@ -43,7 +43,7 @@ class Reranker(ABC):
         pair_qids: list[str] = []
         pair_dids: list[str] = []
         for qid, docs in run.items():
-            top = sorted(docs.items(), key=lambda item: (-item[1], item[0]))[: self.depth]
+            top = ranking(docs)[: self.depth]
             for doc_id, _ in top:
                 pair_qids.append(qid)
                 pair_dids.append(doc_id)
@@ -64,9 +64,7 @@ def merge_reranked(first_stage: Run, reranked: Run) -> Run:
     for qid, docs in first_stage.items():
         top = reranked.get(qid, {})
         out = dict(top)
-        rest = sorted(
-            ((d, s) for d, s in docs.items() if d not in top), key=lambda item: (-item[1], item[0])
-        )
+        rest = [(d, s) for d, s in ranking(docs) if d not in top]
         floor = min(top.values(), default=0.0)
         for position, (doc_id, _) in enumerate(rest, start=1):
             out[doc_id] = floor - position

@@ -7,7 +7,7 @@ from typing import Any
 
 from rerank_bench.cache import stable_hash
 from rerank_bench.data.io import read_trec_run
-from rerank_bench.data.records import Corpus, Queries, Run
+from rerank_bench.data.records import Corpus, Queries, Run, ranking
 from rerank_bench.errors import DataFormatError
 from rerank_bench.retrieval.base import Retriever
 
@@ -43,7 +43,7 @@ class RunFileRetriever(Retriever):
         full = read_trec_run(self.path)
         run: Run = {}
         for qid in queries:
-            ranked = sorted(full.get(qid, {}).items(), key=lambda item: (-item[1], item[0]))[:k]
+            ranked = ranking(full.get(qid, {}))[:k]
             if self.check_corpus:
                 missing = [d for d, _ in ranked if d not in corpus]
                 if missing:

@@ -1,0 +1,41 @@
+# The two commands of the README:
+#   make demo   set up (virtual environment, install) and run the main job on the built-in dataset
+#   make test   set up and run the test suite (what CI runs)
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.rerank-bench/numba
+
+.PHONY: setup demo test test-fast lint bench clean
+
+$(BIN)/rerank-bench: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/rerank-bench
+
+demo: setup
+	$(BIN)/rerank-bench run
+
+# Everything, slow tests included: the same command runs in CI.
+test: setup
+	$(BIN)/python -m pytest -m "not gpu and not network" -q
+
+# The quick loop while developing: slow tests deselected.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not gpu and not network" -q
+
+lint: setup
+	$(BIN)/ruff check rerank_bench tests benchmarks scripts
+	$(BIN)/mypy rerank_bench
+
+bench: setup
+	$(BIN)/python benchmarks/bench_bm25.py
+
+clean:
+	rm -rf $(VENV) .rerank-bench .pytest_cache .mypy_cache .ruff_cache
