@@ -1,27 +1,37 @@
-"""Reading and writing the files of IR: TREC run files, qrels, topics, and atomic writes.
+"""Reading and writing the files of IR: TREC run files, qrels, JSONL lines, and atomic writes.
 
 Every reader names the file and line of the first malformed record and says how to fix it;
 every writer goes through :func:`atomic_write`, so a crash never leaves a half-written file that a
-later run could mistake for a finished one.
+later run could mistake for a finished one. Collection formats built on these primitives (BEIR,
+SMART, TREC SGML, TSV/JSONL corpora and topics) live in :mod:`rerank_bench.data.formats`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rerank_bench.data.records import Qrels, Run
 from rerank_bench.errors import DataFormatError
 
 __all__ = [
+    "add_judgment",
     "atomic_write",
+    "check_qrels_against_queries",
+    "check_run_against_corpus",
+    "first_line",
+    "line_of_field",
+    "read_jsonl",
     "read_lines",
+    "read_tsv_qrels",
     "read_trec_qrels",
     "read_trec_run",
+    "write_trec_qrels",
     "write_trec_run",
 ]
 
@@ -49,7 +59,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         raise
 
 
-def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+def read_lines(path: str | Path) -> Generator[tuple[int, str], None, None]:
     """Yield ``(line_no, line)`` of a UTF-8 text file, without line endings, skipping blanks.
 
     Raises:
@@ -123,7 +133,12 @@ def write_trec_run(run: Run, path: str | Path, tag: str = "rerank-bench") -> Non
 
 
 def read_trec_qrels(path: str | Path) -> Qrels:
-    """Read a TREC qrels file (``qid iter docid relevance``); grades must be integers."""
+    """Read a TREC qrels file (``qid iter docid relevance``); grades must be integers.
+
+    Raises:
+        DataFormatError: a line without 4 fields, a non-integer grade, or one (query, document)
+            pair judged twice with different grades.
+    """
     qrels: Qrels = {}
     for line_no, line in read_lines(path):
         parts = line.split()
@@ -136,23 +151,197 @@ def read_trec_qrels(path: str | Path) -> Qrels:
                 "write qrels in TREC format.",
             )
         qid, _, doc_id, grade_text = parts
-        try:
-            grade = int(grade_text)
-        except ValueError:
-            raise DataFormatError(
-                path,
-                line_no,
-                f"relevance {grade_text!r} is not an integer grade.",
-                "use integer grades (0, 1, 2...); continuous labels belong in training data.",
-            ) from None
-        judged = qrels.setdefault(qid, {})
-        if doc_id in judged and judged[doc_id] != grade:
-            raise DataFormatError(
-                path,
-                line_no,
-                f"document {doc_id!r} is judged twice for query {qid!r} with different grades "
-                f"({judged[doc_id]} and {grade}).",
-                "keep one judgment per (query, document).",
-            )
-        judged[doc_id] = grade
+        add_judgment(qrels, path, line_no, qid, doc_id, grade_text)
     return qrels
+
+
+_TSV_QRELS_HEADERS = frozenset({"query-id", "query_id", "qid", "queryid", "topic"})
+
+
+def read_tsv_qrels(path: str | Path) -> Qrels:
+    """Read three-column qrels (``qid<TAB>docid<TAB>grade``), as in BEIR's ``qrels/<split>.tsv``.
+
+    A header row (BEIR writes ``query-id corpus-id score``) is recognised by its first field and
+    skipped; ids stay strings (SciFact ids look like integers but are not numbers).
+
+    Raises:
+        DataFormatError: a line without 3 fields, a non-integer grade, or one (query, document)
+            pair judged twice with different grades.
+    """
+    qrels: Qrels = {}
+    first = True
+    for line_no, line in read_lines(path):
+        parts = line.split("\t") if "\t" in line else line.split()
+        if first:
+            first = False
+            if parts and parts[0].strip().lower() in _TSV_QRELS_HEADERS:
+                continue
+        if len(parts) != 3:
+            raise DataFormatError(
+                path,
+                line_no,
+                f"expected 3 tab-separated fields (query-id corpus-id score), "
+                f"found {len(parts)}: {line[:80]!r}.",
+                "write BEIR qrels as `query-id<TAB>corpus-id<TAB>score` with a header row.",
+            )
+        qid, doc_id, grade_text = (part.strip() for part in parts)
+        add_judgment(qrels, path, line_no, qid, doc_id, grade_text)
+    return qrels
+
+
+def add_judgment(
+    qrels: Qrels, path: str | Path, line_no: int, qid: str, doc_id: str, grade_text: str
+) -> None:
+    """Add one judgment to ``qrels`` with the checks every qrels reader shares.
+
+    Raises:
+        DataFormatError: a non-integer grade, an empty id, or the pair already judged with
+            another grade (the same grade twice is tolerated: some official qrels repeat lines).
+    """
+    try:
+        grade = int(grade_text)
+    except ValueError:
+        raise DataFormatError(
+            path,
+            line_no,
+            f"relevance {grade_text!r} is not an integer grade.",
+            "use integer grades (0, 1, 2...); continuous labels belong in training data.",
+        ) from None
+    if not qid or not doc_id:
+        raise DataFormatError(
+            path, line_no, "empty query or document id.", "give every judgment both ids."
+        )
+    judged = qrels.setdefault(qid, {})
+    if doc_id in judged and judged[doc_id] != grade:
+        raise DataFormatError(
+            path,
+            line_no,
+            f"document {doc_id!r} is judged twice for query {qid!r} with different grades "
+            f"({judged[doc_id]} and {grade}).",
+            "keep one judgment per (query, document).",
+        )
+    judged[doc_id] = grade
+
+
+def write_trec_qrels(qrels: Qrels, path: str | Path) -> None:
+    """Write ``qrels`` atomically in TREC format (``qid 0 docid grade``), sorted by ids."""
+    with atomic_write(path) as handle:
+        for qid in sorted(qrels):
+            for doc_id in sorted(qrels[qid]):
+                handle.write(f"{qid} 0 {doc_id} {qrels[qid][doc_id]}\n")
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_no, object)`` for each line of a JSON Lines file.
+
+    Raises:
+        DataFormatError: the file is missing, empty or not UTF-8 (see :func:`read_lines`), or a
+            line is not a JSON object.
+    """
+    for line_no, line in read_lines(path):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFormatError(
+                path,
+                line_no,
+                f"not valid JSON ({exc.msg} at column {exc.colno}): {line[:80]!r}.",
+                "write one JSON object per line (JSON Lines).",
+            ) from None
+        if not isinstance(obj, dict):
+            raise DataFormatError(
+                path,
+                line_no,
+                f"expected a JSON object, found {type(obj).__name__}.",
+                "write one JSON object per line (JSON Lines).",
+            )
+        yield line_no, obj
+
+
+def first_line(path: str | Path) -> str:
+    """The first non-blank line of a text file (to sniff its format), without reading the rest.
+
+    Raises:
+        DataFormatError: the file is missing, empty, blank or not UTF-8.
+    """
+    with contextlib.closing(read_lines(path)) as lines:
+        for _, line in lines:
+            return line
+    raise DataFormatError(
+        path, None, "file holds only blank lines.", "point to a file with records."
+    )
+
+
+def line_of_field(
+    path: str | Path, value: str, column: int = 0, sep: str | None = None
+) -> int | None:
+    """Line number of the first line whose ``column``-th field equals ``value`` (error reports).
+
+    Used only after a check has failed, to point the user at the line to fix; it re-reads the
+    file, which costs nothing on the happy path.
+    """
+    for line_no, line in read_lines(path):
+        parts = line.split(sep)
+        if len(parts) > column and parts[column].strip() == value:
+            return line_no
+    return None
+
+
+def _describe(ids: Iterable[str], total: int, limit: int = 5) -> str:
+    shown = ", ".join(repr(i) for i in sorted(ids)[:limit])
+    return f"{shown}{' ...' if total > limit else ''} ({total} in total)"
+
+
+def check_run_against_corpus(
+    run: Run, corpus: Mapping[str, object], path: str | Path | None = None
+) -> None:
+    """Raise if ``run`` names documents that ``corpus`` lacks (they cannot be re-ranked).
+
+    A re-ranker needs the text of every document it scores; a run over another corpus (or another
+    version of it) must stop here rather than silently drop documents and change the numbers.
+
+    Args:
+        run: the run to check.
+        corpus: the documents (a :class:`~rerank_bench.data.records.Corpus` or any mapping).
+        path: the run file, for the error message (and its line number).
+
+    Raises:
+        DataFormatError: naming the first missing document, its line and how many are missing.
+    """
+    missing = {doc_id for docs in run.values() for doc_id in docs if doc_id not in corpus}
+    if not missing:
+        return
+    first = min(missing)
+    line_no = line_of_field(path, first, column=2) if path is not None else None
+    raise DataFormatError(
+        path if path is not None else "<run>",
+        line_no,
+        f"the run names documents that are not in the corpus: {_describe(missing, len(missing))}.",
+        "re-rank a run made over this corpus (check dataset and run file belong together).",
+    )
+
+
+def check_qrels_against_queries(
+    qrels: Qrels, queries: Mapping[str, str], path: str | Path, column: int = 0
+) -> None:
+    """Raise if ``qrels`` judge queries that have no text in ``queries``.
+
+    Such queries could never be retrieved for, so they would score zero and silently lower every
+    metric (a truncated topics file looks exactly like this). Judged documents missing from the
+    corpus, on the other hand, are normal (pooled judgments) and are not checked here.
+
+    Raises:
+        DataFormatError: naming the qrels file, the line of the first unknown query and the count.
+    """
+    missing = [qid for qid in qrels if qid not in queries]
+    if not missing:
+        return
+    first = missing[0]
+    sep = "\t" if Path(path).suffix == ".tsv" else None
+    raise DataFormatError(
+        path,
+        line_of_field(path, first, column=column, sep=sep),
+        f"the qrels judge queries that are not in the topics: {_describe(missing, len(missing))}.",
+        "add the missing topics or remove their judgments (are qrels and topics of one "
+        "collection and split?).",
+    )
