@@ -22,12 +22,13 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf.errors import MissingMandatoryValue
 
-from rerank_bench.data.records import Dataset
+from rerank_bench.data.records import Dataset, Doc, Qrel, Query
 from rerank_bench.data.sources import (
     BeirSource,
     DatasetSource,
     IrDatasetsSource,
     LocalSource,
+    dataset_stats,
 )
 from rerank_bench.errors import ConfigError, DataFormatError
 
@@ -292,6 +293,55 @@ def test_beir_folder_source(tiny_data: Path) -> None:
         name="tiny", path=str(tiny_data / "beir"), splits="test", train_split=None
     )
     assert list(only_test.load().splits) == ["test"]
+
+
+def test_record_iterators_and_stats(tiny_data: Path) -> None:
+    source = LocalSource(
+        name="tiny",
+        corpus=str(tiny_data / "docs.trec"),
+        queries=str(tiny_data / "topics.trec"),
+        qrels=str(tiny_data / "qrels.trec"),
+        topic_field="desc",
+        rel_level=2,
+    )
+    docs = list(source.iter_docs())
+    assert len(docs) == 12 and docs[0] == Doc(
+        "101",
+        "Remove the wheel, lever the tyre off the rim, find the puncture and patch the inner tube.",
+        "Fixing a flat tyre",
+    )
+    queries = list(source.iter_queries())
+    assert queries[3] == Query("4", "Removing mineral deposits from kitchen appliances.")
+    assert list(source.iter_qrels())[:2] == [Qrel("1", "101", 2), Qrel("1", "110", 1)]
+    assert dataset_stats(source.load()) == {
+        "docs": 12,
+        "test/queries": 6,
+        "test/judgments": 12,
+        "test/relevant": 6,
+        "test/judged_not_in_corpus": 0,
+    }
+
+
+def test_dl19_pool_stats(repo_root: Path, data_root: Path) -> None:
+    stats = dataset_stats(_source(repo_root, data_root, "dl19").load())
+    assert stats == {
+        "docs": 14581,
+        "test/queries": 43,
+        "test/judgments": 9260,
+        "test/relevant": 2501,  # grade >= 2 (rel_level 2)
+        "test/judged_not_in_corpus": 4923,  # the pool holds text for 4,337 judged pairs
+    }
+
+
+def test_missing_file_names_the_config_key(repo_root: Path, tmp_path: Path) -> None:
+    source = _source(repo_root, tmp_path / "no-data-here", "vaswani")
+    with pytest.raises(DataFormatError) as info:
+        source.load()
+    assert info.value.path == str(
+        tmp_path / "no-data-here" / "vaswani" / "corpus" / "doc-text.trec"
+    )
+    assert "dataset.corpus" in info.value.reason
+    assert "RERANK_BENCH_DATA" in info.value.fix
 
 
 def test_missing_split_is_a_config_error_listing_the_available(tiny_data: Path) -> None:

@@ -48,6 +48,7 @@ from rerank_bench.data.sources import (
     IrDatasetsBeirSource,
     IrDatasetsSource,
     LocalSource,
+    dataset_stats,
 )
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "atomic_write",
     "check_qrels_against_queries",
     "check_run_against_corpus",
+    "dataset_stats",
     "read_corpus",
     "read_cranfield_qrels",
     "read_jsonl",

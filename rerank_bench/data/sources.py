@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from rerank_bench.data.formats import (
     read_smart_queries,
 )
 from rerank_bench.data.io import add_judgment, check_qrels_against_queries
-from rerank_bench.data.records import Corpus, Dataset, Doc, Qrels, Queries, Split
+from rerank_bench.data.records import Corpus, Dataset, Doc, Qrel, Qrels, Queries, Query, Split
 from rerank_bench.errors import ConfigError, DataFormatError, RerankBenchError
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "IrDatasetsBeirSource",
     "IrDatasetsSource",
     "LocalSource",
+    "dataset_stats",
     "make_split",
 ]
 
@@ -88,8 +89,8 @@ def make_split(
         missing = sum(1 for docs in qrels.values() for doc_id in docs if doc_id not in corpus)
         if missing:
             logger.info(
-                "split %s: %d of %d judged documents are not in the corpus (pooled judgments; "
-                "they count as relevant-but-unretrievable)",
+                "split %s: %d of %d judged documents are not in the corpus (pooled judgments: "
+                "they can never be retrieved, and still count in recall and nDCG's ideal)",
                 name,
                 missing,
                 pairs,
@@ -97,12 +98,43 @@ def make_split(
     return Split(name=name, queries=judged, qrels=qrels)
 
 
+def dataset_stats(dataset: Dataset) -> dict[str, int]:
+    """Counts that describe a loaded dataset (for logs, MLflow params and dataset cards).
+
+    Returns:
+        ``docs`` and, per split, ``<split>/queries``, ``<split>/judgments``, ``<split>/relevant``
+        (grade >= ``dataset.rel_level``) and ``<split>/judged_not_in_corpus``.
+    """
+    stats = {"docs": len(dataset.corpus)}
+    for name, split in dataset.splits.items():
+        grades = [
+            (doc_id, grade) for docs in split.qrels.values() for doc_id, grade in docs.items()
+        ]
+        stats[f"{name}/queries"] = len(split.queries)
+        stats[f"{name}/judgments"] = len(grades)
+        stats[f"{name}/relevant"] = sum(grade >= dataset.rel_level for _, grade in grades)
+        stats[f"{name}/judged_not_in_corpus"] = sum(
+            doc_id not in dataset.corpus for doc_id, _ in grades
+        )
+    return stats
+
+
 def _as_list(value: str | Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str | Path) else [str(item) for item in value]
 
 
-def _path(value: str | Path) -> Path:
-    return Path(value).expanduser()
+def _path(value: str | Path, key: str) -> Path:
+    """``value`` as a path that exists, or an error naming the config key and the data root."""
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise DataFormatError(
+            path,
+            None,
+            f"not found (dataset.{key}; relative paths start at {Path.cwd()}).",
+            f"fix dataset.{key}, or set RERANK_BENCH_DATA (or paths.data) to the folder that "
+            "holds the shared collections.",
+        )
+    return path
 
 
 @dataclass
@@ -141,6 +173,21 @@ class DatasetSource(ABC):
             self._dataset = dataset
         return self._dataset
 
+    def iter_docs(self) -> Iterator[Doc]:
+        """The documents as :class:`Doc` records, in file order (loads the dataset once)."""
+        yield from self.load().corpus.values()
+
+    def iter_queries(self, split: str | None = None) -> Iterator[Query]:
+        """The topics of ``split`` (default: ``eval_split``) as :class:`Query` records."""
+        for qid, text in self.load().split(split or self.eval_split).queries.items():
+            yield Query(query_id=qid, text=text)
+
+    def iter_qrels(self, split: str | None = None) -> Iterator[Qrel]:
+        """The judgments of ``split`` (default: ``eval_split``) as :class:`Qrel` records."""
+        for qid, docs in self.load().split(split or self.eval_split).qrels.items():
+            for doc_id, grade in docs.items():
+                yield Qrel(query_id=qid, doc_id=doc_id, relevance=grade)
+
     def split_names(self) -> list[str]:
         """The configured split names (evaluation first), without ``None`` ones."""
         names = [self.eval_split, self.train_split, self.dev_split]
@@ -168,12 +215,12 @@ class BeirSource(DatasetSource):
             self.splits = _as_list(self.splits)
 
     def _read(self) -> tuple[Corpus, dict[str, Split]]:
-        folder = _path(self.path)
+        folder = _path(self.path, "path")
         if not folder.is_dir():
             raise DataFormatError(
                 folder,
                 None,
-                "BEIR folder not found.",
+                "is not a folder.",
                 "point dataset.path at a folder with corpus.jsonl, queries.jsonl and qrels/.",
             )
         qrels_dir = folder / "qrels"
@@ -211,6 +258,8 @@ class LocalSource(DatasetSource):
         qrels: qrels file (TREC or BEIR TSV) for the single split ``split``, or a mapping
             ``{split: qrels file}`` for several splits.
         split: the split name when ``qrels`` is a single file.
+        train_split: ``None`` by default here (one qrels file is one split); name a split of
+            the ``qrels`` mapping to fine-tune on it.
         corpus_format: one of ``jsonl``, ``tsv``, ``trec``, ``smart`` (``None``: sniff).
         queries_format: one of ``jsonl``, ``tsv``, ``trec``, ``smart`` (``None``: sniff).
         qrels_format: ``trec`` or ``tsv`` (``None``: sniff).
@@ -221,6 +270,7 @@ class LocalSource(DatasetSource):
     queries: str | Sequence[str]
     qrels: str | Mapping[str, str]
     split: str = "test"
+    train_split: str | None = None
     corpus_format: str | None = None
     queries_format: str | None = None
     qrels_format: str | None = None
@@ -233,14 +283,14 @@ class LocalSource(DatasetSource):
 
     def _qrels_files(self) -> dict[str, Path]:
         if isinstance(self.qrels, str | Path):
-            return {self.split: _path(self.qrels)}
-        return {name: _path(path) for name, path in self.qrels.items()}
+            return {self.split: _path(self.qrels, "qrels")}
+        return {name: _path(path, f"qrels.{name}") for name, path in self.qrels.items()}
 
     def _read_topics(self) -> Queries:
         merged: Queries = {}
         for path in _as_list(self.queries):
             for qid, text in read_queries(
-                _path(path), self.queries_format, self.topic_field
+                _path(path, "queries"), self.queries_format, self.topic_field
             ).items():
                 if qid in merged:
                     raise DataFormatError(
@@ -256,7 +306,7 @@ class LocalSource(DatasetSource):
         return read_qrels(path, self.qrels_format)
 
     def _read(self) -> tuple[Corpus, dict[str, Split]]:
-        corpus = read_corpus(_path(self.corpus), self.corpus_format, name=self.name)
+        corpus = read_corpus(_path(self.corpus, "corpus"), self.corpus_format, name=self.name)
         queries = self._read_topics()
         splits = {
             name: make_split(name, queries, self._read_qrels(path), path, corpus)
@@ -285,7 +335,7 @@ class CranfieldSource(DatasetSource):
     train_split: str | None = None
 
     def _read(self) -> tuple[Corpus, dict[str, Split]]:
-        folder = _path(self.path)
+        folder = _path(self.path, "path")
         corpus = read_corpus(folder / "cran.all.1400", fmt="smart", name=self.name)
         queries = read_smart_queries(folder / "cran.qry", renumber=True)
         qrels_path = folder / "cranqrel"
@@ -308,6 +358,7 @@ class IrDatasetsSource(DatasetSource):
     """
 
     splits: Mapping[str, str] = field(default_factory=dict)
+    train_split: str | None = None
 
     def __post_init__(self) -> None:
         self.splits = {str(key): str(value) for key, value in self.splits.items()}
