@@ -29,6 +29,7 @@ from rerank_bench.data.sources import (
     IrDatasetsSource,
     LocalSource,
     dataset_stats,
+    resolve_path,
 )
 from rerank_bench.errors import ConfigError, DataFormatError
 
@@ -342,6 +343,19 @@ def test_missing_file_names_the_config_key(repo_root: Path, tmp_path: Path) -> N
     )
     assert "dataset.corpus" in info.value.reason
     assert "RERANK_BENCH_DATA" in info.value.fix
+
+
+def test_package_paths_resolve_inside_the_installed_package(repo_root: Path) -> None:
+    assert resolve_path("pkg:rerank_bench.data/records.py") == (
+        repo_root / "rerank_bench" / "data" / "records.py"
+    )
+    assert resolve_path("~/x") == Path.home() / "x"
+    with pytest.raises(ConfigError, match="not importable"):
+        resolve_path("pkg:no_such_package_xyz/data")
+    source = BeirSource(name="nowhere", path="pkg:rerank_bench.data/no-such-folder")
+    with pytest.raises(DataFormatError) as info:
+        source.load()
+    assert info.value.path == str(repo_root / "rerank_bench" / "data" / "no-such-folder")
 
 
 def test_missing_split_is_a_config_error_listing_the_available(tiny_data: Path) -> None:

@@ -49,6 +49,7 @@ from rerank_bench.data.sources import (
     IrDatasetsSource,
     LocalSource,
     dataset_stats,
+    resolve_path,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "read_trec_run",
     "read_trec_topics",
     "read_tsv_qrels",
+    "resolve_path",
     "sniff_format",
     "write_trec_qrels",
     "write_trec_run",

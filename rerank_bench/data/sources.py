@@ -21,6 +21,7 @@ Conventions every source follows:
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,6 +49,7 @@ __all__ = [
     "LocalSource",
     "dataset_stats",
     "make_split",
+    "resolve_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -123,9 +125,36 @@ def _as_list(value: str | Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str | Path) else [str(item) for item in value]
 
 
+PACKAGE_PREFIX = "pkg:"
+
+
+def resolve_path(value: str | Path) -> Path:
+    """Turn a configured path into a file-system path (nothing is opened).
+
+    ``pkg:<package>/<relative path>`` names a file shipped inside an installed package
+    (``pkg:rerank_bench.data/helpdesk``), so built-in data is found from any working directory;
+    ``~`` is expanded.
+
+    Raises:
+        ConfigError: the package of a ``pkg:`` path cannot be imported.
+    """
+    text = str(value)
+    if not text.startswith(PACKAGE_PREFIX):
+        return Path(text).expanduser()
+    package, _, relative = text[len(PACKAGE_PREFIX) :].partition("/")
+    try:
+        root = Path(str(importlib.resources.files(package)))
+    except (ModuleNotFoundError, TypeError) as exc:
+        raise ConfigError(
+            f"cannot resolve {text!r}: package {package!r} is not importable ({exc}). "
+            "Write pkg:<importable.package>/<path inside it>."
+        ) from None
+    return root / relative if relative else root
+
+
 def _path(value: str | Path, key: str) -> Path:
     """``value`` as a path that exists, or an error naming the config key and the data root."""
-    path = Path(value).expanduser()
+    path = resolve_path(value)
     if not path.exists():
         raise DataFormatError(
             path,
@@ -203,7 +232,7 @@ class BeirSource(DatasetSource):
     """A BEIR folder: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` (header row).
 
     Attributes:
-        path: the folder.
+        path: the folder (``pkg:<package>/<folder>`` for data shipped in a package).
         splits: split names to read (``None``: every ``qrels/*.tsv``).
     """
 
@@ -252,7 +281,8 @@ class LocalSource(DatasetSource):
     and SMART collections in ``conf/dataset/`` (DL19 pool, Vaswani, MED).
 
     Attributes:
-        corpus: corpus file: JSONL, TSV, TREC ``<DOC>`` or SMART.
+        corpus: corpus file: JSONL, TSV, TREC ``<DOC>`` or SMART. Every path may also be
+            ``pkg:<package>/<file>`` (a file shipped inside an installed package).
         queries: topics file, or a list of them merged (MED needs a supplement); duplicate
             ids across files are an error.
         qrels: qrels file (TREC or BEIR TSV) for the single split ``split``, or a mapping
