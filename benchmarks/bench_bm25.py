@@ -73,7 +73,9 @@ def cold_start() -> float:
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "rerank_bench", "run", "dataset=dl19_tiny"],
-            env=env, check=True, capture_output=True,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         return time.perf_counter() - start
 
@@ -83,18 +85,24 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["scifact", "dl19"])
     parser.add_argument("--no-cold-start", action="store_true")
     args = parser.parse_args()
-    print("| dataset | docs | queries | index docs/s ours | rank_bm25 | ratio | "
-          "search q/s ours | rank_bm25 | ratio |")
+    print(
+        "| dataset | docs | queries | index docs/s ours | rank_bm25 | ratio | "
+        "search q/s ours | rank_bm25 | ratio |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in args.datasets:
         r = bench(name)
         i_ours, i_peer = r["docs"] / r["ours_index_s"], r["docs"] / r["peer_index_s"]
         s_ours, s_peer = r["queries"] / r["ours_search_s"], r["queries"] / r["peer_search_s"]
-        print(f"| {name} | {r['docs']:.0f} | {r['queries']:.0f} | {i_ours:,.0f} | {i_peer:,.0f} | "
-              f"{i_ours / i_peer:.1f}x | {s_ours:,.0f} | {s_peer:,.0f} | {s_ours / s_peer:.1f}x |")
+        print(
+            f"| {name} | {r['docs']:.0f} | {r['queries']:.0f} | {i_ours:,.0f} | {i_peer:,.0f} | "
+            f"{i_ours / i_peer:.1f}x | {s_ours:,.0f} | {s_peer:,.0f} | {s_ours / s_peer:.1f}x |"
+        )
     if not args.no_cold_start:
-        print(f"\ncold start `rerank-bench run dataset=dl19_tiny` (process start to table): "
-              f"{cold_start():.1f}s")
+        print(
+            f"\ncold start `rerank-bench run dataset=dl19_tiny` (process start to table): "
+            f"{cold_start():.1f}s"
+        )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """A content-addressed, checksummed on-disk cache for expensive artefacts.
 
 An entry is a folder named by the hash of everything that determines its content (dataset
-fingerprint, stage settings, model fingerprint). It is built in a temporary folder and renamed into
-place only when complete, with a manifest of SHA-256 checksums; an entry whose files no longer match
-their checksums is treated as absent and rebuilt, so a crashed or corrupted build is never used and a
-crashed sweep resumes from the entries that did complete.
+fingerprint, stage settings, model fingerprint). It is built in a temporary folder and renamed
+into place only when complete, with a manifest of SHA-256 checksums; an entry whose files no longer
+match their checksums is treated as absent and rebuilt, so a crashed or corrupted build is never
+used and a crashed sweep resumes from the entries that did complete.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class CacheDir:
         return folder
 
     def get_or_build(self, kind: str, key: Any, build: Callable[[Path], None]) -> Path:
-        """Return the entry's folder, building it with ``build(tmp_folder)`` when missing or corrupt.
+        """Return the entry's folder, built by ``build(tmp_folder)`` when missing or corrupt.
 
         ``build`` writes its files into the folder it is given; the folder is moved into place
         only after ``build`` returns and the manifest is written.
@@ -89,7 +89,9 @@ class CacheDir:
         try:
             build(tmp)
             files = {
-                str(p.relative_to(tmp)): _file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+                str(p.relative_to(tmp)): _file_sha256(p)
+                for p in sorted(tmp.rglob("*"))
+                if p.is_file()
             }
             manifest = {"key": key, "files": files}
             (tmp / _MANIFEST).write_text(json.dumps(manifest, default=str, indent=1), "utf-8")

@@ -114,9 +114,7 @@ def run(cfg: DictConfig) -> RunResult:
     seed_everything(int(cfg.seed))
     source = instantiate(cfg.dataset)
     retriever: Retriever = instantiate(cfg.retriever)
-    reranker: Reranker | None = (
-        instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
-    )
+    reranker: Reranker | None = instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
     system = system_name(retriever, reranker, cfg.system)
     out = _output_dir(cfg)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +143,9 @@ def run(cfg: DictConfig) -> RunResult:
     ) as active:
         run_id = active.info.run_id
         mlflow.log_params({"fingerprint.retriever": json.dumps(retriever.cache_key())[:6000]})
-        first, timings["first_stage"] = _first_stage(retriever, dataset.corpus, split.queries, int(cfg.k), cache)
+        first, timings["first_stage"] = _first_stage(
+            retriever, dataset.corpus, split.queries, int(cfg.k), cache
+        )
         final = first
         if reranker is not None:
             mlflow.log_params({"fingerprint.reranker": json.dumps(reranker.cache_key())[:6000]})
@@ -185,7 +185,9 @@ def run(cfg: DictConfig) -> RunResult:
         _log_results(out, first, final, final_eval, base_eval, reranker is not None, table, cfg)
         _log_metrics(final_eval, base_eval, timings, n_pairs, len(split.queries), reranker)
 
-    return RunResult(run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings)
+    return RunResult(
+        run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings
+    )
 
 
 def _log_metrics(

@@ -5,8 +5,10 @@ What a run holds (the contract that tables, ``reproduce`` and notebooks read bac
 * params: the flattened resolved config (``retriever.k1``...), secrets redacted;
 * tags: ``dataset``, ``split``, ``retriever``, ``reranker``, ``system``, ``seed``, ``query_set``,
   ``git_commit``, ``rerank_bench_version`` and ``version.<package>``;
-* metrics: ranx names through :func:`~rerank_bench.evaluation.metric_key` (``ndcg_at_10``) and timings;
-* artifacts: ``run.trec``, ``first_stage.trec``, ``per_query.json``, ``config.yaml``, ``results.md``.
+* metrics: ranx names through :func:`~rerank_bench.evaluation.metric_key` (``ndcg_at_10``) and
+  timings;
+* artifacts: ``run.trec``, ``first_stage.trec``, ``per_query.json``, ``config.yaml`` and
+  ``results.md``.
 """
 
 from __future__ import annotations

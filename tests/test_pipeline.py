@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -30,7 +29,12 @@ def _client(home: Path) -> MlflowClient:
 def test_run_file_first_stage_logs_everything(home: Path, data_root: Path) -> None:
     path = data_root / "msmarco-trec-dl" / "pools" / "run.dl19.bm25.top100.trec"
     result = run_overrides(
-        ["dataset=dl19", "retriever=run_file", f"retriever.path={path}", "retriever.name=bm25_anserini"]
+        [
+            "dataset=dl19",
+            "retriever=run_file",
+            f"retriever.path={path}",
+            "retriever.name=bm25_anserini",
+        ]
     )
     assert round(result.metrics["ndcg@10"], 4) == 0.5058
     run = _client(home).get_run(result.run_id)
@@ -70,8 +74,15 @@ def test_bm25_parameters_change_the_cache_key(home: Path, data_root: Path) -> No
 
 def test_cli_multirun_makes_one_mlflow_run_per_job(home: Path, data_root: Path) -> None:
     env = {**os.environ, "RERANK_BENCH_HOME": str(home)}
-    cmd = [sys.executable, "-m", "rerank_bench", "run", "--multirun", "dataset=dl19_tiny",
-           "retriever.k1=0.9,1.2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rerank_bench",
+        "run",
+        "--multirun",
+        "dataset=dl19_tiny",
+        "retriever.k1=0.9,1.2",
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("| bm25 |") == 2
@@ -83,17 +94,37 @@ def test_cli_multirun_makes_one_mlflow_run_per_job(home: Path, data_root: Path) 
 
 def test_cli_help_and_user_errors(home: Path, tmp_path: Path) -> None:
     env = {**os.environ, "RERANK_BENCH_HOME": str(home)}
-    top = subprocess.run([sys.executable, "-m", "rerank_bench", "--help"], env=env,
-                         capture_output=True, text=True, check=True)
+    top = subprocess.run(
+        [sys.executable, "-m", "rerank_bench", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "run" in top.stdout and "table" in top.stdout
-    group_help = subprocess.run([sys.executable, "-m", "rerank_bench", "run", "--help"], env=env,
-                                capture_output=True, text=True, check=True)
+    group_help = subprocess.run(
+        [sys.executable, "-m", "rerank_bench", "run", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "dataset: " in group_help.stdout and "scifact" in group_help.stdout
     bad = tmp_path / "bad.trec"
     bad.write_text("q1 Q0 d1 1 1.0 tag\nq1 Q0 d2 2\n")
     done = subprocess.run(
-        [sys.executable, "-m", "rerank_bench", "run", "dataset=dl19_tiny", "retriever=run_file",
-         f"retriever.path={bad}"], env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "rerank_bench",
+            "run",
+            "dataset=dl19_tiny",
+            "retriever=run_file",
+            f"retriever.path={bad}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2
     assert f"{bad}:2" in done.stderr and "expected 6" in done.stderr

@@ -30,7 +30,9 @@ def _job(cfg: DictConfig) -> float:
 def run_hydra(argv: Sequence[str]) -> int:
     """Run the Hydra app with ``argv`` as its command line; user errors exit 2 with a message."""
     sys.argv = ["rerank-bench run", *argv]
-    app = hydra.main(version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config")
+    app = hydra.main(
+        version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config"
+    )
     try:
         app(_job)()
     except RerankBenchError as exc:

@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from rerank_bench.data.records import Qrels, Run
+from rerank_bench.data.records import Qrels, Run, ranking
 from rerank_bench.errors import DataFormatError
 
 __all__ = [
@@ -123,12 +123,11 @@ def read_trec_run(path: str | Path) -> Run:
 
 
 def write_trec_run(run: Run, path: str | Path, tag: str = "rerank-bench") -> None:
-    """Write ``run`` atomically as a TREC run file, each query's documents by descending score."""
+    """Write ``run`` atomically as a TREC run file, each query in rank order (:func:`ranking`)."""
     tag = tag.replace(" ", "_") or "rerank-bench"
     with atomic_write(path) as handle:
         for qid in sorted(run):
-            ranked = sorted(run[qid].items(), key=lambda item: (-item[1], item[0]))
-            for rank, (doc_id, score) in enumerate(ranked, start=1):
+            for rank, (doc_id, score) in enumerate(ranking(run[qid]), start=1):
                 handle.write(f"{qid} Q0 {doc_id} {rank} {score:.6f} {tag}\n")
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from rerank_bench.cache import stable_hash
-from rerank_bench.data.io import read_trec_run
+from rerank_bench.data.io import check_run_against_corpus, read_trec_run
 from rerank_bench.data.records import Corpus, Queries, Run, ranking
-from rerank_bench.errors import DataFormatError
 from rerank_bench.retrieval.base import Retriever
 
 __all__ = ["RunFileRetriever"]
@@ -41,19 +40,7 @@ class RunFileRetriever(Retriever):
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
         full = read_trec_run(self.path)
-        run: Run = {}
-        for qid in queries:
-            ranked = ranking(full.get(qid, {}))[:k]
-            if self.check_corpus:
-                missing = [d for d, _ in ranked if d not in corpus]
-                if missing:
-                    raise DataFormatError(
-                        self.path,
-                        None,
-                        f"query {qid!r} retrieves {len(missing)} document(s) missing from corpus "
-                        f"{corpus.name!r} (first: {missing[0]!r}).",
-                        "use the corpus the run was made on, or retriever.check_corpus=false to "
-                        "score the run without re-ranking it.",
-                    )
-            run[qid] = dict(ranked)
+        run: Run = {qid: dict(ranking(full.get(qid, {}))[:k]) for qid in queries}
+        if self.check_corpus:
+            check_run_against_corpus(run, corpus, self.path)
         return run
