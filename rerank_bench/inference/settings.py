@@ -1,0 +1,76 @@
+"""Inference settings shared by every neural stage, validated once.
+
+Why a record: the same knobs (truncation budgets, token budget per batch, precision, device) drive
+the cross-encoder, the bi-encoder and SPLADE, and the subset that changes scores must go into cache
+keys and MLflow params verbatim; one dataclass keeps the two from drifting apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from rerank_bench.errors import ConfigError
+
+__all__ = ["InferenceSettings", "Precision"]
+
+Precision = Literal["fp32", "bf16", "fp16"]
+
+
+@dataclass(frozen=True)
+class InferenceSettings:
+    """How to run a model over many inputs.
+
+    Attributes:
+        max_length: token budget of one input (query + passage + special tokens for pairs).
+        query_max_length: token budget of the query inside a pair; the passage gets the rest. With
+            ``None`` both are cut longest-first, exactly as Hugging Face tokenizers (and
+            sentence-transformers) do.
+        batch_tokens: padded tokens per batch (batch size x longest input); batches of short
+            inputs hold more items.
+        max_batch_size: upper bound on items per batch, whatever their length.
+        precision: ``fp32``; ``bf16`` (autocast on CPU and CUDA); ``fp16`` (autocast, CUDA only).
+        device: ``auto`` (all visible GPUs, else CPU), ``cpu``, ``cuda`` (all GPUs), ``cuda:1``, or
+            ``cuda:0,cuda:1``; several devices run one worker per device.
+        show_progress: show a progress bar with items/s.
+    """
+
+    max_length: int = 256
+    query_max_length: int | None = 64
+    batch_tokens: int = 16_384
+    max_batch_size: int = 256
+    precision: Precision = "fp32"
+    device: str = "auto"
+    show_progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_length < 4:
+            raise ConfigError(f"max_length must be >= 4 tokens, got {self.max_length}.")
+        if self.query_max_length is not None and not 1 <= self.query_max_length < self.max_length:
+            raise ConfigError(
+                f"query_max_length must be in [1, max_length={self.max_length}) or null, got "
+                f"{self.query_max_length}. Fix: lower it or raise max_length."
+            )
+        if self.batch_tokens < self.max_length:
+            raise ConfigError(
+                f"batch_tokens ({self.batch_tokens}) must be >= max_length ({self.max_length}) so "
+                f"that the longest input fits in a batch. Fix: raise batch_tokens."
+            )
+        if self.max_batch_size < 1:
+            raise ConfigError(f"max_batch_size must be >= 1, got {self.max_batch_size}.")
+        if self.precision not in ("fp32", "bf16", "fp16"):
+            raise ConfigError(
+                f"precision must be one of fp32, bf16, fp16; got {self.precision!r}."
+            )
+
+    def score_key(self) -> dict[str, Any]:
+        """The settings that change scores (cache keys, MLflow); batching and device do not."""
+        return {
+            "max_length": self.max_length,
+            "query_max_length": self.query_max_length,
+            "precision": self.precision,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """All settings, for logging."""
+        return asdict(self)

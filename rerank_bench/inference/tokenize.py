@@ -1,0 +1,232 @@
+"""Tokenisation with an explicit truncation policy, done once, before batching.
+
+Why not call the tokenizer per batch: to sort inputs by length and pack batches by a token budget
+we need every length up front, and a re-ranking run repeats each query ~100 times, so queries are
+tokenised once. The policy (query budget, passage budget) is applied here on token ids, reported in
+:class:`TruncationStats`, and logged, so a reader of the results knows what the model saw.
+
+Pairs are assembled from the tokenizer's own post-processor template (learnt from a probe pair),
+so BERT (``[CLS] q [SEP] d [SEP]``), RoBERTa (``<s> q </s></s> d </s>``) and others come out as the
+model expects, token type ids included.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rerank_bench.errors import ConfigError
+
+__all__ = ["Encoded", "TextEncoder", "TruncationStats", "longest_first"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Encoded:
+    """Token ids of many inputs (special tokens included), unpadded.
+
+    Attributes:
+        ids: one int64 array per input.
+        type_ids: one array of token type ids per input.
+        stats: what truncation did.
+    """
+
+    ids: list[np.ndarray]
+    type_ids: list[np.ndarray]
+    stats: TruncationStats
+
+    def lengths(self) -> np.ndarray:
+        """Tokens per input."""
+        return np.fromiter((len(ids) for ids in self.ids), dtype=np.int64, count=len(self.ids))
+
+
+@dataclass
+class TruncationStats:
+    """How many inputs lost tokens to the budgets (logged with every scoring call)."""
+
+    inputs: int = 0
+    truncated_queries: int = 0
+    truncated_docs: int = 0
+    max_length: int = 0
+    query_max_length: int | None = None
+
+    def describe(self) -> str:
+        """One log line."""
+        policy = (
+            f"query <= {self.query_max_length} tokens, passage gets the rest"
+            if self.query_max_length is not None
+            else "longest-first"
+        )
+        return (
+            f"truncation ({policy}, max_length={self.max_length}): {self.truncated_queries} of "
+            f"{self.inputs} queries and {self.truncated_docs} of {self.inputs} passages cut"
+        )
+
+
+def longest_first(n_first: int, n_second: int, budget: int) -> tuple[int, int]:
+    """Lengths kept by longest-first truncation, identical to Hugging Face ``tokenizers``.
+
+    The shorter sequence keeps up to half the budget; the longer one gets the rest (on a tie the
+    second sequence gets the odd token).
+    """
+    if n_first + n_second <= budget:
+        return n_first, n_second
+    if n_first > n_second:
+        keep = min(n_second, budget // 2)
+        return budget - keep, keep
+    keep = min(n_first, budget // 2)
+    return keep, budget - keep
+
+
+@dataclass(frozen=True)
+class _Template:
+    """Special tokens around one or two sequences: (ids, type ids) before, between, after."""
+
+    parts: tuple[tuple[np.ndarray, np.ndarray], ...]
+    seq_types: tuple[int, ...]
+
+    @property
+    def n_special(self) -> int:
+        return sum(len(ids) for ids, _ in self.parts)
+
+
+class TextEncoder:
+    """Tokenise single texts or (query, passage) pairs under a token budget.
+
+    Args:
+        tokenizer: a transformers tokenizer with a fast (``tokenizers``) backend.
+        max_length: budget of one input, special tokens included; capped by the tokenizer's
+            ``model_max_length``.
+        query_max_length: budget of the query in a pair, or ``None`` for longest-first.
+
+    Raises:
+        ConfigError: the budgets leave no room for text.
+    """
+
+    def __init__(self, tokenizer: Any, max_length: int, query_max_length: int | None) -> None:
+        from tokenizers import Tokenizer
+
+        backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        backend.no_truncation()
+        backend.no_padding()
+        self._backend = backend
+        model_max = getattr(tokenizer, "model_max_length", None)
+        if isinstance(model_max, int) and 0 < model_max < max_length:
+            log.info("max_length %d capped at the tokenizer's model_max_length %d", max_length,
+                     model_max)
+            max_length = model_max
+        self.max_length = max_length
+        self.query_max_length = query_max_length
+        self.pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self._pair = self._template(pair=True)
+        self._single = self._template(pair=False)
+        if self.max_length - self._pair.n_special < 2:
+            raise ConfigError(
+                f"max_length={self.max_length} leaves no room for text after "
+                f"{self._pair.n_special} special tokens. Fix: raise max_length."
+            )
+
+    def _template(self, pair: bool) -> _Template:
+        full = self._backend.encode("probe", "probe") if pair else self._backend.encode("probe")
+        ids = np.asarray(full.ids, dtype=np.int64)
+        types = np.asarray(full.type_ids, dtype=np.int64)
+        seq = full.sequence_ids
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        seq_types: list[int] = []
+        start = 0
+        position = 0
+        while position <= len(seq):
+            if position == len(seq) or seq[position] is not None:
+                parts.append((ids[start:position], types[start:position]))
+                if position == len(seq):
+                    break
+                seq_types.append(int(types[position]))
+                sid = seq[position]
+                while position < len(seq) and seq[position] == sid:
+                    position += 1
+                start = position
+            else:
+                position += 1
+        return _Template(parts=tuple(parts), seq_types=tuple(seq_types))
+
+    def _token_ids(self, texts: Sequence[str]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Ids without special tokens of each unique text, and the index of each text into them."""
+        unique: dict[str, int] = {}
+        index = np.fromiter(
+            (unique.setdefault(t, len(unique)) for t in texts), dtype=np.int64, count=len(texts)
+        )
+        encodings = self._backend.encode_batch(list(unique), add_special_tokens=False)
+        return [np.asarray(e.ids, dtype=np.int64) for e in encodings], index
+
+    def _assemble(self, template: _Template, pieces: Sequence[np.ndarray]) -> tuple[
+        np.ndarray, np.ndarray
+    ]:
+        ids: list[np.ndarray] = []
+        types: list[np.ndarray] = []
+        for position, (special_ids, special_types) in enumerate(template.parts):
+            ids.append(special_ids)
+            types.append(special_types)
+            if position < len(pieces):
+                ids.append(pieces[position])
+                types.append(np.full(len(pieces[position]), template.seq_types[position]))
+        return np.concatenate(ids), np.concatenate(types)
+
+    def encode_texts(self, texts: Sequence[str], prefix: str = "") -> Encoded:
+        """Tokenise single texts (bi-encoder, SPLADE), cut to ``max_length`` tokens.
+
+        Args:
+            texts: the texts; empty strings give an input of special tokens only.
+            prefix: prepended to every text (e5/bge-style ``"query: "``).
+        """
+        token_ids, index = self._token_ids([prefix + t for t in texts])
+        budget = self.max_length - self._single.n_special
+        stats = TruncationStats(inputs=len(texts), max_length=self.max_length)
+        ids_out: list[np.ndarray] = []
+        types_out: list[np.ndarray] = []
+        for i in index:
+            piece = token_ids[i]
+            if len(piece) > budget:
+                stats.truncated_docs += 1
+                piece = piece[:budget]
+            ids, types = self._assemble(self._single, [piece])
+            ids_out.append(ids)
+            types_out.append(types)
+        return Encoded(ids_out, types_out, stats)
+
+    def encode_pairs(self, queries: Sequence[str], docs: Sequence[str]) -> Encoded:
+        """Tokenise aligned (query, passage) pairs under the truncation policy.
+
+        Raises:
+            ConfigError: ``queries`` and ``docs`` differ in length.
+        """
+        if len(queries) != len(docs):
+            raise ConfigError(
+                f"got {len(queries)} queries and {len(docs)} passages; pairs must be aligned."
+            )
+        q_ids, q_index = self._token_ids(queries)
+        d_ids, d_index = self._token_ids(docs)
+        budget = self.max_length - self._pair.n_special
+        qmax = self.query_max_length
+        stats = TruncationStats(
+            inputs=len(queries), max_length=self.max_length, query_max_length=qmax
+        )
+        ids_out: list[np.ndarray] = []
+        types_out: list[np.ndarray] = []
+        for qi, di in zip(q_index, d_index, strict=True):
+            query, doc = q_ids[qi], d_ids[di]
+            if qmax is not None:
+                n_query = min(len(query), qmax, budget - 1)
+                n_doc = min(len(doc), budget - n_query)
+            else:
+                n_query, n_doc = longest_first(len(query), len(doc), budget)
+            stats.truncated_queries += n_query < len(query)
+            stats.truncated_docs += n_doc < len(doc)
+            ids, types = self._assemble(self._pair, [query[:n_query], doc[:n_doc]])
+            ids_out.append(ids)
+            types_out.append(types)
+        return Encoded(ids_out, types_out, stats)
