@@ -200,7 +200,9 @@ class FakeProviderServer:
         }[provider]
 
     def start(self) -> FakeProviderServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -243,6 +245,8 @@ class FakeProviderServer:
                     continue
                 fault.hits += 1
                 taken.append(fault)
+                if fault.kind == "status":  # one answer per request: later faults wait their turn
+                    break
         return taken
 
     # -- responses ---------------------------------------------------------------------------
