@@ -1,0 +1,119 @@
+"""Typed training samples and batches, and the collator that turns one into the other.
+
+Why dataclasses: a batch that is a dict of tensors hides which tensor is the labels and which the
+teacher's scores, and how the flat list of pairs folds back into groups. Here a
+:class:`TrainingGroup` is one query with its documents and targets, and a :class:`RerankBatch`
+carries the tokenised pairs group-major (``n_queries * n_docs`` rows) next to ``[n_queries,
+n_docs]`` targets, so the module reshapes scores in one obvious place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rerank_bench.inference.batching import pad_batch
+from rerank_bench.inference.tokenize import TextEncoder
+
+__all__ = ["PairCollator", "RerankBatch", "TrainingGroup"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingGroup:
+    """One training group: a query, its positive first, then its negatives.
+
+    Attributes:
+        query_id: the query's id.
+        query: the query text.
+        doc_ids: document ids, the positive at index 0.
+        texts: the model-facing texts of ``doc_ids``, in the same order.
+        labels: relevance labels in ``[0, 1]``, one per document.
+        teacher_scores: a teacher's scores of the same documents (for distillation), or ``None``.
+    """
+
+    query_id: str
+    query: str
+    doc_ids: tuple[str, ...]
+    texts: tuple[str, ...]
+    labels: tuple[float, ...]
+    teacher_scores: tuple[float, ...] | None = None
+
+
+@dataclass
+class RerankBatch:
+    """A collated batch of groups (never mutated after collation).
+
+    Attributes:
+        features: tokenizer outputs for ``n_queries * n_docs`` pairs, group-major.
+        labels: ``[n_queries, n_docs]`` relevance labels.
+        teacher_scores: ``[n_queries, n_docs]`` teacher scores, or ``None``.
+        query_ids: the query of each group.
+    """
+
+    features: dict[str, Tensor]
+    labels: Tensor
+    teacher_scores: Tensor | None
+    query_ids: tuple[str, ...]
+
+    @property
+    def n_queries(self) -> int:
+        """Number of groups."""
+        return int(self.labels.shape[0])
+
+    @property
+    def n_docs(self) -> int:
+        """Documents per group."""
+        return int(self.labels.shape[1])
+
+    @property
+    def n_pairs(self) -> int:
+        """(query, document) pairs the model scores for this batch."""
+        return self.n_queries * self.n_docs
+
+
+class PairCollator:
+    """Tokenise groups into (query, document) pairs for a cross-encoder.
+
+    Pairs go through the same :class:`~rerank_bench.inference.tokenize.TextEncoder` (and truncation
+    policy) that scoring uses, so the model is trained on exactly the inputs it later re-ranks.
+
+    Args:
+        tokenizer: a Hugging Face tokenizer with a fast backend.
+        max_length: token budget of one pair, special tokens included.
+        query_max_length: token budget of the query (the passage gets the rest), or ``None`` to
+            cut longest-first.
+    """
+
+    def __init__(self, tokenizer: Any, max_length: int, query_max_length: int | None = 64) -> None:
+        if max_length < 8:
+            raise ValueError(f"PairCollator: max_length must be >= 8 tokens, got {max_length}.")
+        self.encoder = TextEncoder(tokenizer, max_length, query_max_length)
+        self.max_length = max_length
+
+    def __call__(self, groups: Sequence[TrainingGroup]) -> RerankBatch:
+        """Collate ``groups`` (all of the same size) into a :class:`RerankBatch`."""
+        sizes = {len(group.doc_ids) for group in groups}
+        if len(sizes) != 1:
+            raise ValueError(
+                f"PairCollator: every group of a batch must have the same number of documents, "
+                f"got sizes {sorted(sizes)}."
+            )
+        queries = [group.query for group in groups for _ in group.texts]
+        texts = [text for group in groups for text in group.texts]
+        encoded = self.encoder.encode_pairs(queries, texts)
+        features = pad_batch(encoded, np.arange(len(texts)), self.encoder.pad_id)
+        labels = torch.tensor([group.labels for group in groups], dtype=torch.float32)
+        teacher: Tensor | None = None
+        if all(group.teacher_scores is not None for group in groups):
+            teacher = torch.tensor([group.teacher_scores for group in groups], dtype=torch.float32)
+        return RerankBatch(
+            features=features,
+            labels=labels,
+            teacher_scores=teacher,
+            query_ids=tuple(group.query_id for group in groups),
+        )
