@@ -80,6 +80,13 @@ def test_counts_of_the_hand_log(stats) -> None:
     assert stats.n_entries == 4 and stats.n_unmatched == 0
 
 
+def test_bounded_list_memory_gives_the_same_counts(stats) -> None:
+    flushed = collect_stats(HAND_LOG * 3, QueryGrouper(QUERY), max_lists=1)
+    assert flushed.pair_sum(flushed.cell_shown).tolist() == [12, 12, 12]
+    assert flushed.pair_rr_shown == pytest.approx(3 * stats.pair_rr_shown)
+    assert flushed.cell_clicked.tolist() == (3 * stats.cell_clicked).tolist()
+
+
 def test_satisfying_click_rules() -> None:
     assert satisfying_click(HAND_LOG[0]).position == 3
     assert satisfying_click(HAND_LOG[2]) is None

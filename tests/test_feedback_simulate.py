@@ -149,3 +149,17 @@ def test_label_source_errors(dataset: Dataset, tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="matched a question"):
         FeedbackLabelSource(log=str(unrelated)).load(dataset, "train")
+
+
+@pytest.mark.parametrize("method", sorted(LABEL_METHODS))
+def test_label_configs_instantiate_and_load(
+    method: str, dataset: Dataset, log_path: Path, repo_root: Path
+) -> None:
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.load(repo_root / "conf" / "labels" / f"{method}.yaml")
+    source = instantiate(cfg, log=str(log_path))
+    assert isinstance(source, FeedbackLabelSource) and source.method_name == method
+    queries, labels = source.load(dataset, "train")
+    assert len(queries) == len(labels) == 10

@@ -10,6 +10,7 @@ its best-matching anchor or to nothing.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -113,13 +114,16 @@ class QueryGrouper:
         if self.near_duplicate is None:
             return None
         features = query_features(normalized, self.similarity)
-        shared: dict[str, int] = {}
-        for feature in features:
-            for group_id in self._index.get(feature, ()):
-                shared[group_id] = shared.get(group_id, 0) + 1
+        if not features:
+            return None
+        # Prefix filter (Chaudhuri et al. 2006): a group with Jaccard >= t shares at least
+        # ceil(t |q|) features with the query, hence one of its |q| - ceil(t |q|) + 1 rarest.
+        by_rarity = sorted(features, key=lambda f: (len(self._index.get(f, ())), f))
+        prefix = len(features) - math.ceil(self.near_duplicate * len(features) - 1e-9) + 1
+        candidates = {g for f in by_rarity[:prefix] for g in self._index.get(f, ())}
         best, best_score, tie = None, -1.0, False
-        for group_id, inter in shared.items():
-            score = inter / (len(features) + len(self._features[group_id]) - inter)
+        for group_id in sorted(candidates):
+            score = jaccard(features, self._features[group_id])
             if score > best_score:
                 best, best_score, tie = group_id, score, False
             elif score == best_score:

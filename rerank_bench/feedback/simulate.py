@@ -21,7 +21,8 @@ User model (all parameters in :class:`UserModel`):
    ``sigmoid(attract_bias + attract_lexical * lex + attract_useful * grade / max_grade + appeal)``,
    ``lex`` the BM25 score over the list's best score (lexical match, what a snippet shows),
    ``appeal`` a fixed per-(question, document) N(0, attract_noise) term.
-5. Satisfaction: a clicked document satisfies with probability ``sat_by_grade[grade]``; dwell is
+5. Satisfaction: a clicked document satisfies with probability ``sat_by_grade`` at its grade
+   (grades rescaled onto the list, so binary judgments use its first and last entry); dwell is
    log-normal around ``dwell_sat_median_s`` if satisfied, ``dwell_unsat_median_s`` if not.
 6. Explicit feedback: with probability ``p_report_resolved`` the ticket outcome (any satisfied
    click) is logged; with ``p_vote_helpful`` the last clicked article gets a helpful vote (its
@@ -175,12 +176,32 @@ def simulate_entries(
     variants = {qid: noisy_variants(questions[qid], model.n_variants, rng) for qid in qids}
     wording = {f"{qid}\t{i}": text for qid in qids for i, text in enumerate(variants[qid])}
     run = (retriever or BM25Retriever()).retrieve(dataset.corpus, wording, k=model.depth)
-    lists: dict[str, list[tuple[str, float]]] = {
-        key: sorted(hits.items(), key=lambda item: (-item[1], item[0])) for key, hits in run.items()
-    }
+    # Everything about a list that does not change between searches, computed once.
     theta = model.examination()
     sat_by_grade = np.asarray(model.sat_by_grade)
+    levels = len(sat_by_grade) - 1
     appeal: dict[tuple[str, str], float] = {}
+    lists: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+    for key in sorted(run):
+        qid = key.split("\t")[0]
+        hits = sorted(run[key].items(), key=lambda item: (-item[1], item[0]))
+        if not hits:
+            continue
+        docs = [doc for doc, _ in hits]
+        lex = np.asarray([score for _, score in hits]) / (hits[0][1] or 1.0)
+        grades = np.clip([truth[qid].get(doc, 0) for doc in docs], 0, max_grade) / max_grade
+        for doc in docs:
+            if (qid, doc) not in appeal:
+                appeal[(qid, doc)] = float(rng.normal(0.0, model.attract_noise))
+        attract = _sigmoid(
+            model.attract_bias
+            + model.attract_lexical * lex
+            + model.attract_useful * grades
+            + np.asarray([appeal[(qid, doc)] for doc in docs])
+        )
+        p_sat = sat_by_grade[np.rint(grades * levels).astype(np.int64)]
+        lists[key] = (docs, attract, p_sat)
+
     clock = _EPOCH
     produced = session_no = 0
     while produced < n_searches:
@@ -191,39 +212,31 @@ def simulate_entries(
         turn = 0
         while produced < n_searches:
             clock += float(rng.exponential(30.0))
-            hits = list(lists.get(f"{qid}\t{variant}", []))
-            if not hits:
+            shown = lists.get(f"{qid}\t{variant}")
+            if shown is None:
                 break
-            if len(hits) > 1 and rng.random() < model.p_perturb:
-                i = int(rng.integers(0, len(hits) - 1))
-                hits[i], hits[i + 1] = hits[i + 1], hits[i]
-            docs = [doc for doc, _ in hits]
-            top = max(score for _, score in hits) or 1.0
-            lex = np.asarray([score / top for _, score in hits])
-            grades = np.asarray([truth[qid].get(doc, 0) for doc in docs])
-            for doc in docs:
-                if (qid, doc) not in appeal:
-                    appeal[(qid, doc)] = float(rng.normal(0.0, model.attract_noise))
-            attract = _sigmoid(
-                model.attract_bias
-                + model.attract_lexical * lex
-                + model.attract_useful * grades / max_grade
-                + np.asarray([appeal[(qid, doc)] for doc in docs])
-            )
+            docs, attract, p_sat = shown
             n = len(docs)
-            clicked = (rng.random(n) < theta[:n]) & (rng.random(n) < attract)
-            satisfied = rng.random(n) < sat_by_grade[np.minimum(grades, len(sat_by_grade) - 1)]
+            if n > 1 and rng.random() < model.p_perturb:
+                order = np.arange(n)
+                i = int(rng.integers(0, n - 1))
+                order[i], order[i + 1] = i + 1, i
+                docs = [docs[j] for j in order]
+                attract, p_sat = attract[order], p_sat[order]
+            draws = rng.random((3, n))
+            clicked = (draws[0] < theta[:n]) & (draws[1] < attract)
+            satisfied = draws[2] < p_sat
             noise = rng.normal(0.0, model.dwell_sigma, n)
             clicks = []
             t = 0.0
             last_pos = 0
-            for pos in np.flatnonzero(clicked):
+            for pos in np.flatnonzero(clicked).tolist():
                 t += model.scan_s_per_position * (pos + 1 - last_pos)
                 median = model.dwell_sat_median_s if satisfied[pos] else model.dwell_unsat_median_s
                 dwell = round(median * math.exp(noise[pos]), 1)
-                clicks.append(Click(docs[pos], int(pos) + 1, round(t, 1), dwell))
+                clicks.append(Click(docs[pos], pos + 1, round(t, 1), dwell))
                 t += dwell
-                last_pos = int(pos) + 1
+                last_pos = pos + 1
             resolved_true = bool((clicked & satisfied).any())
             flip = model.p_feedback_noise
             resolved = helpful = None

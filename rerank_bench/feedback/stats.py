@@ -85,7 +85,10 @@ class LogStats:
 
 
 def collect_stats(
-    entries: Iterable[SearchLogEntry], grouper: QueryGrouper, min_dwell_s: float = 30.0
+    entries: Iterable[SearchLogEntry],
+    grouper: QueryGrouper,
+    min_dwell_s: float = 30.0,
+    max_lists: int = 100_000,
 ) -> LogStats:
     """Aggregate a stream of searches into :class:`LogStats` in one pass.
 
@@ -98,13 +101,15 @@ def collect_stats(
         entries: the searches (e.g. :func:`~rerank_bench.feedback.schema.read_log`).
         grouper: maps query texts to groups.
         min_dwell_s: dwell that makes a click satisfying (:func:`satisfying_click`).
+        max_lists: distinct (group, list shown) kept in memory before their impressions are
+            flushed into the cells; most searches repeat a list, so counting lists first is the
+            fast path, and this bound keeps memory flat whatever the log.
     """
     group_index: dict[str, int] = {}
     doc_index: dict[str, int] = {}
     pairs: dict[tuple[int, int], int] = {}
     p_group: list[int] = []
     p_doc: list[int] = []
-    rr_shown: list[float] = []
     rr_sat: list[float] = []
     votes_pos: list[int] = []
     votes_neg: list[int] = []
@@ -112,7 +117,39 @@ def collect_stats(
     c_shown: list[int] = []
     c_clicked: list[int] = []
     c_sat: list[int] = []
+    # (group, shown) -> [cells of the row, pairs of the row, searches not yet added to c_shown]
+    lists: dict[tuple[int, tuple[str, ...]], tuple[list[int], list[int], list[int]]] = {}
     n_entries = n_unmatched = 0
+
+    def flush() -> None:
+        for row, _, count in lists.values():
+            for cell in row:
+                c_shown[cell] += count[0]
+        lists.clear()
+
+    def add_row(gi: int, shown: tuple[str, ...]) -> tuple[list[int], list[int], list[int]]:
+        row: list[int] = []
+        row_pairs: list[int] = []
+        for position, doc_id in enumerate(shown, start=1):
+            di = doc_index.setdefault(doc_id, len(doc_index))
+            pair = pairs.get((gi, di))
+            if pair is None:
+                pair = pairs[(gi, di)] = len(p_group)
+                p_group.append(gi)
+                p_doc.append(di)
+                rr_sat.append(0.0)
+                votes_pos.append(0)
+                votes_neg.append(0)
+            key = pair << _POS_BITS | position
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = len(c_shown)
+                c_shown.append(0)
+                c_clicked.append(0)
+                c_sat.append(0)
+            row.append(cell)
+            row_pairs.append(pair)
+        return row, row_pairs, [0]
 
     for entry in entries:
         n_entries += 1
@@ -121,30 +158,13 @@ def collect_stats(
             n_unmatched += 1
             continue
         gi = group_index.setdefault(group, len(group_index))
-        row: list[int] = []
-        row_pairs: list[int] = []
-        for position, doc_id in enumerate(entry.shown, start=1):
-            di = doc_index.setdefault(doc_id, len(doc_index))
-            pair = pairs.get((gi, di))
-            if pair is None:
-                pair = pairs[(gi, di)] = len(p_group)
-                p_group.append(gi)
-                p_doc.append(di)
-                rr_shown.append(0.0)
-                rr_sat.append(0.0)
-                votes_pos.append(0)
-                votes_neg.append(0)
-            rr_shown[pair] += 1.0 / position
-            key = pair << _POS_BITS | position
-            cell = cells.get(key)
-            if cell is None:
-                cell = cells[key] = len(c_shown)
-                c_shown.append(0)
-                c_clicked.append(0)
-                c_sat.append(0)
-            c_shown[cell] += 1
-            row.append(cell)
-            row_pairs.append(pair)
+        seen = lists.get((gi, entry.shown))
+        if seen is None:
+            if len(lists) >= max_lists:
+                flush()
+            seen = lists[(gi, entry.shown)] = add_row(gi, entry.shown)
+        row, row_pairs, count = seen
+        count[0] += 1
         if not entry.clicks:
             continue
         for position in {click.position for click in entry.clicks}:
@@ -165,6 +185,7 @@ def collect_stats(
         elif feedback.resolved is False or feedback.reformulation is not None:
             for position in {click.position for click in entry.clicks}:
                 votes_neg[row_pairs[position - 1]] += 1
+    flush()
 
     keys = np.fromiter(cells.keys(), dtype=np.int64, count=len(cells))
     order = np.fromiter(cells.values(), dtype=np.int64, count=len(cells))
@@ -172,18 +193,19 @@ def collect_stats(
     cell_position = np.empty(len(cells), dtype=np.int64)
     cell_pair[order] = keys >> _POS_BITS
     cell_position[order] = keys & ((1 << _POS_BITS) - 1)
+    shown = np.asarray(c_shown, dtype=np.float64)
     return LogStats(
         groups=list(group_index),
         docs=list(doc_index),
         pair_group=np.asarray(p_group, dtype=np.int64),
         pair_doc=np.asarray(p_doc, dtype=np.int64),
-        pair_rr_shown=np.asarray(rr_shown, dtype=np.float64),
+        pair_rr_shown=np.bincount(cell_pair, weights=shown / cell_position, minlength=len(p_group)),
         pair_rr_sat=np.asarray(rr_sat, dtype=np.float64),
         pair_votes_pos=np.asarray(votes_pos, dtype=np.float64),
         pair_votes_neg=np.asarray(votes_neg, dtype=np.float64),
         cell_pair=cell_pair,
         cell_position=cell_position,
-        cell_shown=np.asarray(c_shown, dtype=np.float64),
+        cell_shown=shown,
         cell_clicked=np.asarray(c_clicked, dtype=np.float64),
         cell_sat=np.asarray(c_sat, dtype=np.float64),
         n_entries=n_entries,
