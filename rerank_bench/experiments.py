@@ -600,7 +600,8 @@ def results_markdown(report: ReproReport) -> str:
         alpha=spec.alpha,
         row_order=[c.name for c in spec.conditions],
         row_labels={c.name: c.display for c in spec.conditions},
-        caption=spec.description.strip().splitlines()[0] if spec.description.strip() else "",
+        caption=" ".join(spec.description.split()),
+        row_header="System",
     )
     machine = machine_info()
     lines = [

@@ -419,6 +419,7 @@ def build_table(
     column_order: Sequence[str] | None = None,
     decimals: int = 4,
     caption: str = "",
+    row_header: str | None = None,
 ) -> Table:
     """Aggregate runs into a :class:`Table`.
 
@@ -441,6 +442,7 @@ def build_table(
         column_order: column values in display order (others follow, oldest first).
         decimals: digits of effectiveness values (ranking uses the displayed precision).
         caption: the table's caption; a default one names the metrics.
+        row_header: header of the label column; default derived from ``rows``.
 
     Returns:
         The table.
@@ -523,7 +525,7 @@ def build_table(
         row_labels=labels,
         columns=tuple(cols),
         cells=tuple(tuple(row) for row in cells),
-        row_header=rows.split(".")[-1].replace("_", " ").capitalize(),
+        row_header=row_header or rows.split(".")[-1].replace("_", " ").capitalize(),
         caption=caption or default_caption,
         notes=tuple(notes),
         decimals=decimals,
