@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "DataFormatError",
     "DocNotFoundError",
+    "DryRunStop",
     "EvaluationError",
     "ModelResolutionError",
     "RerankBenchError",
@@ -37,9 +38,7 @@ class DataFormatError(RerankBenchError):
         fix: what the user should do about it.
     """
 
-    def __init__(
-        self, path: str | Path, line_no: int | None, reason: str, fix: str = ""
-    ) -> None:
+    def __init__(self, path: str | Path, line_no: int | None, reason: str, fix: str = "") -> None:
         self.path = str(path)
         self.line_no = line_no
         self.reason = reason
@@ -68,3 +67,21 @@ class EvaluationError(RerankBenchError):
 
 class ModelResolutionError(RerankBenchError):
     """A model name could not be resolved to weights on this machine."""
+
+
+class DryRunStop(RerankBenchError):
+    """A stage estimated what it would spend instead of spending it (``dry_run=true``).
+
+    The pipeline logs :attr:`estimate` to MLflow with the tag ``dry_run=true``; no score is reported.
+
+    Attributes:
+        estimate: metric name -> value (estimated tokens, requests, USD), MLflow-loggable.
+    """
+
+    def __init__(self, what: str, estimate: dict[str, float]) -> None:
+        self.estimate = dict(estimate)
+        shown = ", ".join(f"{key}={value:g}" for key, value in sorted(self.estimate.items()))
+        super().__init__(
+            f"dry run of {what}: no request was sent. Estimate: {shown}. "
+            "Fix: set dry_run=false to run for real."
+        )

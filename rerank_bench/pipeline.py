@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from rerank_bench.cache import CacheDir
 from rerank_bench.data.io import atomic_write, read_trec_run, write_trec_run
 from rerank_bench.data.records import Corpus, Queries, Run
+from rerank_bench.errors import DryRunStop
 from rerank_bench.evaluation.metrics import Evaluation, evaluate_run, metric_key, query_set_id
 from rerank_bench.reporting.run_summary import summary_table
 from rerank_bench.reranking.base import FitContext, Reranker, Trainable
@@ -125,7 +126,6 @@ def run(cfg: DictConfig) -> RunResult:
     timings["load"] = time.perf_counter() - start
     split = dataset.split(source.eval_split)
     rel_level = cfg.eval.rel_level if cfg.eval.rel_level is not None else dataset.rel_level
-    cache = CacheDir(Path(cfg.paths.cache))
     uri = resolve_tracking_uri(cfg.tracking.uri)
     tags = {
         "dataset": dataset.name,
@@ -143,31 +143,23 @@ def run(cfg: DictConfig) -> RunResult:
     ) as active:
         run_id = active.info.run_id
         mlflow.log_params({"fingerprint.retriever": json.dumps(retriever.cache_key())[:6000]})
-        first, timings["first_stage"] = _first_stage(
-            retriever, dataset.corpus, split.queries, int(cfg.k), cache
+        context = FitContext(
+            dataset=dataset,
+            train_split=source.train_split,
+            dev_split=source.dev_split,
+            first_stage=retriever,
+            output_dir=out,
+            mlflow_run_id=run_id,
+            tracking_uri=uri,
+            seed=int(cfg.seed),
         )
-        final = first
-        if reranker is not None:
-            mlflow.log_params({"fingerprint.reranker": json.dumps(reranker.cache_key())[:6000]})
-            if isinstance(reranker, Trainable):
-                start = time.perf_counter()
-                reranker.fit(
-                    FitContext(
-                        dataset=dataset,
-                        train_split=source.train_split,
-                        dev_split=source.dev_split,
-                        first_stage=retriever,
-                        output_dir=out,
-                        mlflow_run_id=run_id,
-                        tracking_uri=uri,
-                        seed=int(cfg.seed),
-                    )
-                )
-                timings["train"] = time.perf_counter() - start
-            start = time.perf_counter()
-            final = reranker.rerank(dataset.corpus, split.queries, first)
-            timings["rerank"] = time.perf_counter() - start
-
+        try:
+            first, final = _run_stages(retriever, reranker, context, split.queries, cfg, timings)
+        except DryRunStop as stop:
+            mlflow.log_metrics({k: float(v) for k, v in stop.estimate.items()})
+            mlflow.set_tag("dry_run", "true")
+            mlflow.end_run()  # an estimate is a finished run, not a failed one
+            raise
         metrics = list(cfg.eval.metrics)
         judged_only = bool(cfg.eval.judged_only)
         base_eval = evaluate_run(split.qrels, first, metrics, rel_level, judged_only)
@@ -188,6 +180,42 @@ def run(cfg: DictConfig) -> RunResult:
     return RunResult(
         run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings
     )
+
+
+def _run_stages(
+    retriever: Retriever,
+    reranker: Reranker | None,
+    context: FitContext,
+    queries: Queries,
+    cfg: DictConfig,
+    timings: dict[str, float],
+) -> tuple[Run, Run]:
+    """First stage (cached), then fit and re-rank if a re-ranker is configured; log API costs."""
+    dataset = context.dataset
+    cache = CacheDir(Path(cfg.paths.cache))
+    first, timings["first_stage"] = _first_stage(
+        retriever, dataset.corpus, queries, int(cfg.k), cache
+    )
+    _log_costs(retriever)
+    if reranker is None:
+        return first, first
+    mlflow.log_params({"fingerprint.reranker": json.dumps(reranker.cache_key())[:6000]})
+    if isinstance(reranker, Trainable):
+        start = time.perf_counter()
+        reranker.fit(context)
+        timings["train"] = time.perf_counter() - start
+    start = time.perf_counter()
+    final = reranker.rerank(dataset.corpus, queries, first)
+    timings["rerank"] = time.perf_counter() - start
+    _log_costs(reranker)
+    return first, final
+
+
+def _log_costs(stage: object) -> None:
+    """Log what a paid stage (API embeddings, API re-ranking) spent: tokens, requests, USD."""
+    summary = getattr(stage, "cost_summary", None)
+    if callable(summary):
+        mlflow.log_metrics({k: float(v) for k, v in summary().items()})
 
 
 def _log_metrics(

@@ -129,3 +129,17 @@ def test_cli_help_and_user_errors(home: Path, tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"{bad}:2" in done.stderr and "expected 6" in done.stderr
     assert not list(home.glob("outputs/*/*/run.trec"))  # nothing half-written
+
+
+def test_api_dry_run_logs_an_estimate_and_no_scores(home: Path, data_root: Path) -> None:
+    from rerank_bench.errors import DryRunStop
+
+    with pytest.raises(DryRunStop, match="no request was sent") as stopped:
+        run_overrides(["dataset=dl19_tiny", "retriever=openai-3-small", "retriever.dry_run=true"])
+    assert stopped.value.estimate
+    client = _client(home)
+    (run,) = client.search_runs([client.get_experiment_by_name("rerank-bench").experiment_id])
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["dry_run"] == "true"
+    assert set(stopped.value.estimate) <= set(run.data.metrics)
+    assert not any(k.startswith("ndcg") for k in run.data.metrics)

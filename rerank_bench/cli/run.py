@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import hydra
 from omegaconf import DictConfig
 
-from rerank_bench.errors import RerankBenchError
+from rerank_bench.errors import DryRunStop, RerankBenchError
 
 __all__ = ["run_hydra"]
 
@@ -35,6 +35,9 @@ def run_hydra(argv: Sequence[str]) -> int:
     )
     try:
         app(_job)()
+    except DryRunStop as stop:
+        print(f"rerank-bench: {stop}")
+        return 0
     except RerankBenchError as exc:
         print(f"rerank-bench: error: {exc}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ passes through :func:`rerank_bench.retrieval.api.secrets.redact` before it reach
 
 from __future__ import annotations
 
-from rerank_bench.errors import RerankBenchError
+from rerank_bench.errors import DryRunStop, RerankBenchError
 
 __all__ = [
     "ApiBatchTooLargeError",
@@ -55,19 +55,3 @@ class ApiRetryError(ApiError):
 
 class ApiResponseError(ApiError):
     """A response is malformed or does not align with the request (counts, indices, dimensions)."""
-
-
-class DryRunStop(ApiError):
-    """Raised instead of spending money when ``dry_run`` is on; carries the estimate.
-
-    Attributes:
-        estimate: metric name -> value (estimated tokens, requests and USD), MLflow-loggable.
-    """
-
-    def __init__(self, what: str, estimate: dict[str, float]) -> None:
-        self.estimate = dict(estimate)
-        shown = ", ".join(f"{key}={value:g}" for key, value in sorted(self.estimate.items()))
-        super().__init__(
-            f"dry run of {what}: no request was sent. Estimate: {shown}. "
-            "Fix: set dry_run=false to run for real."
-        )
