@@ -190,3 +190,69 @@ def test_latex_compiles(store: dict, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "table.pdf").stat().st_size > 1000
+
+
+def test_cli_writes_table_and_plots_and_logs_them(tmp_path: Path) -> None:
+    from rerank_bench.cli import main
+
+    uri, artifacts = store_uri(tmp_path / "store")
+    rng = np.random.default_rng(5)
+    base = rng.random(len(QIDS)) * 0.6
+    log_run(uri, artifacts, "sweep", "bm25", "scifact", {"ndcg@10": _scores(rng, base, 0, 0)})
+    for depth, gain in ((10, 0.05), (50, 0.1), (100, 0.12)):
+        log_run(
+            uri,
+            artifacts,
+            "sweep",
+            "bm25>>finetuned",
+            "scifact",
+            {"ndcg@10": _scores(rng, base, gain, 0.03)},
+            seed=depth,
+            params={"reranker": {"depth": depth}},
+            history={"train/loss": [1.0, 0.6, 0.4], "val_ndcg_at_10": [0.5, 0.6, 0.65]},
+        )
+    out = tmp_path / "table.tex"
+    code = main(
+        [
+            "table",
+            "--experiment",
+            "sweep",
+            "--tracking-uri",
+            uri,
+            "--metrics",
+            "ndcg@10",
+            "--baseline",
+            "bm25",
+            "--test",
+            "fisher",
+            "--format",
+            "latex",
+            "--output",
+            str(out),
+            "--plots",
+            str(tmp_path / "plots"),
+            "--log-plots",
+        ]
+    )
+    assert code == 0
+    assert "\\begin{tabular}" in out.read_text(encoding="utf-8")
+    plots = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    assert plots == [
+        "depth_ndcg_at_10.png",
+        "per_query_scifact_bm25+finetuned_vs_bm25.png",
+        "training_curves.png",
+    ]
+    assert all((tmp_path / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in plots)
+    store = RunStore(uri)
+    finetuned = [r for r in store.search("sweep") if r.system == "bm25>>finetuned"]
+    logged = {a.path for r in finetuned for a in store.client.list_artifacts(r.run_id, "plots")}
+    assert logged == {"plots/per_query_scifact_bm25+finetuned_vs_bm25.png"}
+
+
+def test_cli_reports_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rerank_bench.cli import main
+
+    uri, artifacts = store_uri(tmp_path)
+    log_run(uri, artifacts, "x", "bm25", "scifact", {"ndcg@10": {"q1": 0.5, "q2": 0.1}})
+    assert main(["table", "--experiment", "y", "--tracking-uri", uri]) == 2
+    assert "experiment 'y' does not exist" in capsys.readouterr().err

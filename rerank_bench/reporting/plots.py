@@ -274,4 +274,4 @@ def write_table_plots(
 
 
 def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name.replace(">>", "+"))
+    return "".join(ch if ch.isalnum() or ch in "._+-" else "_" for ch in name.replace(">>", "+"))
