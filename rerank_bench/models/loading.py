@@ -40,16 +40,20 @@ def load_tokenizer(resolved: ResolvedModel) -> Any:
     return tokenizer
 
 
-def load_model(resolved: ResolvedModel, task: ModelTask) -> Any:
+def load_model(resolved: ResolvedModel, task: ModelTask, allow_new_weights: bool = False) -> Any:
     """Load the weights of ``resolved`` for ``task``, in eval mode on the CPU.
 
     Args:
         resolved: the model folder.
         task: ``encoder`` (AutoModel, for bi-encoders), ``sequence-classification``
             (cross-encoders) or ``masked-lm`` (SPLADE).
+        allow_new_weights: accept weights the folder lacks (e.g. a fresh classification head
+            before fine-tuning). Off for scoring: a randomly initialised head gives random scores
+            that the fingerprint (a hash of the files) cannot tell apart between runs.
 
     Raises:
-        ModelResolutionError: transformers cannot build the model from the folder.
+        ModelResolutionError: transformers cannot build the model from the folder, or (unless
+            ``allow_new_weights``) some weights would be randomly initialised.
     """
     from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification
 
@@ -59,10 +63,17 @@ def load_model(resolved: ResolvedModel, task: ModelTask) -> Any:
         "masked-lm": AutoModelForMaskedLM,
     }[task]
     try:
-        model = factory.from_pretrained(str(resolved.path))
+        model, info = factory.from_pretrained(str(resolved.path), output_loading_info=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelResolutionError(
             f"cannot load {resolved.name!r} from {resolved.path} as a {task} model ({exc}). "
             f"Fix: check that the folder holds a model of that kind."
         ) from exc
+    missing = sorted(info.get("missing_keys", ()))
+    if missing and not allow_new_weights:
+        raise ModelResolutionError(
+            f"{resolved.name!r} ({resolved.path}) has no trained weights for "
+            f"{', '.join(missing[:4])} as a {task} model: they would be random. Fix: use a model trained for this task "
+            f"(e.g. a fine-tuned cross-encoder folder), or fine-tune one first."
+        )
     return model.eval()

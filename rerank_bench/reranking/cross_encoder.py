@@ -1,0 +1,138 @@
+"""Cross-encoder re-ranking with any sequence-classification model, fast and cached.
+
+Why this is more than ``CrossEncoder.predict``: scores must be identical to it (a test checks
+1e-5) while costing less. Pairs are tokenised once under an explicit truncation policy, batched by
+length under a token budget, run in fp32 or bf16, and every score is cached by (model fingerprint,
+settings, query text, passage text), so a sweep over first stages or datasets never scores a pair
+twice. The engine (:func:`rerank_bench.inference.score_pairs`) also serves fine-tuned models held
+in memory by the training code.
+
+Score semantics (documented because they change numbers, not rankings): a one-logit model scores
+``sigmoid(logit)`` with ``activation="auto"`` (sentence-transformers' default for such models,
+or the activation saved in the model's config) or the raw logit with ``"none"``; a two-class model
+scores ``logit[1] - logit[0]``, the log-odds of ``softmax(logits)[1]`` (same order as
+``predict(apply_softmax=True)[:, 1]``, without float32 saturation ties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from rerank_bench.errors import ConfigError
+from rerank_bench.inference import InferenceSettings, ScoreCache, cached_scores, score_pairs
+from rerank_bench.models import LazyModel
+from rerank_bench.reranking.base import Reranker
+
+__all__ = ["CrossEncoderReranker", "resolve_activation"]
+
+_IDENTITY = {"torch.nn.modules.linear.Identity", "torch.nn.Identity"}
+
+
+def resolve_activation(config: Any, activation: str) -> Literal["none", "sigmoid"]:
+    """Map ``auto|sigmoid|none`` to what :func:`score_pairs` applies, for a model config.
+
+    ``auto`` follows sentence-transformers: the ``activation_fn`` saved under the config's
+    ``sentence_transformers`` key if it is Identity or Sigmoid, else sigmoid for one-logit models.
+    """
+    if activation in ("none", "sigmoid"):
+        return activation  # type: ignore[return-value]
+    if activation != "auto":
+        raise ConfigError(f"activation must be auto, sigmoid or none; got {activation!r}.")
+    saved = (getattr(config, "sentence_transformers", None) or {}).get("activation_fn")
+    return "none" if saved in _IDENTITY else "sigmoid"
+
+
+class CrossEncoderReranker(Reranker):
+    """Re-rank the top ``depth`` with a cross-encoder.
+
+    Args:
+        model: folder, package alias or hub id of an ``AutoModelForSequenceClassification`` with
+            1 logit or 2 classes (``cross-encoder/ms-marco-MiniLM-L6-v2`` on a connected machine).
+        depth: documents re-ranked per query.
+        max_length: tokens per pair, special tokens included.
+        query_max_length: query budget inside a pair (the passage gets the rest), or ``None`` for
+            longest-first truncation (what sentence-transformers does).
+        batch_tokens: padded tokens per batch.
+        max_batch_size: most pairs per batch.
+        precision: ``fp32``, ``bf16`` (CPU and CUDA) or ``fp16`` (CUDA).
+        device: ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``cuda:0,cuda:1``.
+        cache_dir: score cache root (``${paths.cache}``); ``None`` = in memory only.
+        activation: ``auto``, ``sigmoid`` or ``none`` (see the module docstring).
+        name: system name in tables.
+        show_progress: progress bar with pairs/s.
+        revision: hub revision for hub ids.
+    """
+
+    name = "cross_encoder"
+
+    def __init__(
+        self,
+        model: str,
+        depth: int = 100,
+        max_length: int = 256,
+        query_max_length: int | None = 64,
+        batch_tokens: int = 16_384,
+        max_batch_size: int = 256,
+        precision: Literal["fp32", "bf16", "fp16"] = "fp32",
+        device: str = "auto",
+        cache_dir: str | Path | None = None,
+        activation: str = "auto",
+        name: str = "cross_encoder",
+        show_progress: bool = True,
+        revision: str | None = None,
+    ) -> None:
+        super().__init__(depth)
+        if activation not in ("auto", "sigmoid", "none"):
+            raise ConfigError(f"activation must be auto, sigmoid or none; got {activation!r}.")
+        self.model = LazyModel(model, "sequence-classification", revision)
+        self.settings = InferenceSettings(
+            max_length=max_length,
+            query_max_length=query_max_length,
+            batch_tokens=batch_tokens,
+            max_batch_size=max_batch_size,
+            precision=precision,
+            device=device,
+            show_progress=show_progress,
+        )
+        self.activation = activation
+        self.cache_dir = cache_dir
+        self.name = name
+        self._cache: ScoreCache | None = None
+
+    def _activation(self) -> Literal["none", "sigmoid"]:
+        if self.activation != "auto":
+            return self.activation  # type: ignore[return-value]
+        from transformers import AutoConfig
+
+        return resolve_activation(AutoConfig.from_pretrained(self.model.resolved.path), "auto")
+
+    def cache_key(self) -> dict[str, Any]:
+        """Model fingerprint, truncation, precision and activation."""
+        return {
+            "type": "cross_encoder",
+            "model": self.model.key(),
+            **self.settings.score_key(),
+            "activation": self._activation(),
+            "depth": self.depth,
+        }
+
+    def _score_cache(self) -> ScoreCache:
+        if self._cache is None:
+            namespace = {k: v for k, v in self.cache_key().items() if k != "depth"}
+            namespace["model"] = self.model.resolved.fingerprint
+            self._cache = ScoreCache(self.cache_dir, namespace)
+        return self._cache
+
+    def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
+        """Scores of aligned pairs; cached pairs are not recomputed."""
+        activation = self._activation()
+
+        def compute(qs: list[str], ds: list[str]) -> np.ndarray:
+            model, tokenizer = self.model.load()
+            return score_pairs(model, tokenizer, qs, ds, self.settings, activation)
+
+        return cached_scores(self._score_cache(), queries, docs, compute)
