@@ -73,7 +73,7 @@ def load_model(resolved: ResolvedModel, task: ModelTask, allow_new_weights: bool
     if missing and not allow_new_weights:
         raise ModelResolutionError(
             f"{resolved.name!r} ({resolved.path}) has no trained weights for "
-            f"{', '.join(missing[:4])} as a {task} model: they would be random. Fix: use a model trained for this task "
-            f"(e.g. a fine-tuned cross-encoder folder), or fine-tune one first."
+            f"{', '.join(missing[:4])} as a {task} model: they would be random. Fix: use a "
+            f"model trained for this task (e.g. a fine-tuned cross-encoder), or fine-tune first."
         )
     return model.eval()
