@@ -13,8 +13,14 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-# Subcommands other than `run`, each a module with add_parser(subparsers) and run(args) -> int.
-_COMMANDS = ("table", "reproduce", "ui", "datasets")
+# Subcommands other than `run`: command -> module with add_parser(subparsers) and run(args) -> int.
+_COMMANDS = {
+    "table": "table",
+    "reproduce": "reproduce",
+    "ui": "ui",
+    "datasets": "datasets",
+    "api-cache": "api_cache",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,14 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.add_parser("run", help="run one experiment (or a --multirun sweep) via Hydra")
-    for name in _COMMANDS:
-        try:
-            module = importlib.import_module(f"rerank_bench.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"rerank_bench.cli.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+    for module_name in _COMMANDS.values():
+        importlib.import_module(f"rerank_bench.cli.{module_name}").add_parser(subparsers)
     return parser
 
 
@@ -60,5 +60,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if namespace.command is None:
         parser.print_help()
         return 0
-    module = importlib.import_module(f"rerank_bench.cli.{namespace.command}")
+    module = importlib.import_module(f"rerank_bench.cli.{_COMMANDS[namespace.command]}")
     return int(module.run(namespace))

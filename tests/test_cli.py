@@ -1,0 +1,47 @@
+"""The command line: subcommands parse, dispatch to library code, and stay quick to start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rerank_bench.cli import main
+
+
+def test_help_lists_every_command_and_is_fast() -> None:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "rerank_bench", "--help"], capture_output=True, text=True, check=True
+    )
+    elapsed = time.perf_counter() - start
+    for command in ("run", "table", "reproduce", "ui", "datasets", "api-cache"):
+        assert command in done.stdout
+    assert elapsed < 10  # no ranx/torch/mlflow import just to print help (about 1 s here)
+
+
+def test_datasets_lists_the_configs(capsys) -> None:
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name in ("helpdesk", "scifact", "dl19", "cranfield", "med", "vaswani", "local"):
+        assert any(line.split()[0] == name for line in out.splitlines())
+
+
+def test_api_cache_export_import_roundtrip(tmp_path: Path, capsys) -> None:
+    import numpy as np
+
+    from rerank_bench.retrieval.api.cache import ApiCache, EmbeddingSpace
+
+    space = EmbeddingSpace("openai", "text-embedding-3-small", "none", 0, "float", "none")
+    source = ApiCache(tmp_path / "a.sqlite")
+    source.put_embeddings(space, [("sha-1", np.array([0.1, 0.2])), ("sha-2", np.array([0.3, 0.4]))])
+    source.close()
+    exported = tmp_path / "shared.sqlite"
+    assert main(["api-cache", "export", str(exported), "--cache", str(source.path)]) == 0
+    target = tmp_path / "b.sqlite"
+    assert main(["api-cache", "import", str(exported), "--cache", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "exported 2 entries" in out and "imported 2 new entries" in out
+    got = ApiCache(target).get_embeddings(space, ["sha-1", "sha-2"])
+    np.testing.assert_allclose(got["sha-2"], [0.3, 0.4])
