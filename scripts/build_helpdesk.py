@@ -1903,7 +1903,7 @@ TRAPS: list[Need] = [
             "ssh|ssh session freezes every few minutes, only when i work from the library "
             "reading room",
             "ssh|broken pipe on ssh constantly while sitting in the main library",
-            "ssh|cant keep an ssh connection open in the library for more than 10 mins, "
+            "ssh|cant keep an ssh connection open in the libary for more than 10 mins, "
             "fine at home",
             "ssh|ssh to hawthorn hangs then dies, im at a desk by the windows in the reading room",
             "vpn|vpn disconnects all the time in the library",
@@ -1969,7 +1969,7 @@ TRAPS: list[Need] = [
         questions=(
             "lock|printer says my account is locked",
             "lock|papercut says account locked but i can log into everything else??",
-            "lock|why is my account locked when i try to print",
+            "lock|why is my acount locked when i try to print",
             "lock|account locked message at the printer in the library, what did i do wrong",
             "lock|cant print, says locked, i havent changed anything",
             "lock|locked out of printing",
@@ -2091,7 +2091,7 @@ TRAPS: list[Need] = [
             "ssh|cluster kicks me out a few minutes after i run my code",
             "ssh|connection to hawthorn closed by remote host every time i run R",
             "ssh|ssh keeps dropping on the cluster only when i run stuff, idle is fine",
-            "python|my python script keeps getting killed on the cluster, no error",
+            "python|my pyhton script keeps getting killed on the cluster, no error",
             "python|getting 'Killed' on hawthorn, is my code broken?",
             "python|why does my matlab script on hawthorn stop by itself after 10 min",
             "jupyter|jupyter notebook on the cluster dies after a few minutes",
@@ -2187,7 +2187,7 @@ ORDINARY: list[Need] = [
         "wifi-eduroam-laptop",
         related={"wifi-eduroam-abroad": 1, "onb-students": 1},
         questions=(
-            "how do i connect my laptop to eduroam",
+            "how do i conect my laptop to eduroam",
             "eduroam username format?? abc123 or full email",
             "eduroam keeps saying wrong password on my macbook but it works for outlook",
             "windows 11 eduroam certificate warning, is it safe to accept",
@@ -2286,7 +2286,7 @@ ORDINARY: list[Need] = [
         related={"vpn-install": 1},
         questions=(
             "vpn disconnects when my laptop goes to sleep",
-            "globalprotect kicks me off after a few hours",
+            "globalprotect kicks me off afer a few hours",
             "vpn stopped staying connected after i installed nordvpn",
             "vpn keeps disconnecting since last night's update, old client?",
             "globalprotect on mac drops when the lid closes",
@@ -2409,7 +2409,7 @@ ORDINARY: list[Need] = [
         "hpc-slurm",
         related={"hpc-login-node": 1},
         questions=(
-            "how do i submit a job on hawthorn",
+            "how do i sumbit a job on hawthorn",
             "my job has been pending for 2 days, reason Priority",
             "slurm job OUT_OF_MEMORY what do i do",
             "how to request more time for a batch job",
@@ -2462,7 +2462,7 @@ ORDINARY: list[Need] = [
         related={"print-credit": 1},
         questions=(
             "how does printing work here",
-            "how much does colour printing cost",
+            "how much does color printing cost",
             "how do i check my print balance",
             "can i get a refund for a print job that came out blank",
         ),
@@ -2541,7 +2541,7 @@ ORDINARY += [
         "acct-password-reset",
         related={"acct-lockout": 1},
         questions=(
-            "forgot my password",
+            "forgot my pasword",
             "how do i reset my uni password",
             "password reset code goes to an old phone number",
             "i never set up recovery info and forgot my password",
@@ -2744,7 +2744,7 @@ ORDINARY += [
         "email-forwarding",
         related={},
         questions=(
-            "how do i set an out of office",
+            "how do i set an out of ofice",
             "forward uni email to gmail",
             "auto reply not going to external people",
             "my forwarding rule to my personal email doesnt work",
@@ -2765,7 +2765,7 @@ ORDINARY += [
         "email-junk",
         related={"email-quota": 1},
         questions=(
-            "not receiving an email from my supervisor",
+            "not recieving an email from my supervisor",
             "where is the quarantine",
             "email with zip attachment never arrived",
             "important emails going to junk",
@@ -2929,7 +2929,7 @@ ORDINARY += [
         "sw-spss",
         related={"lab-remote": 1},
         questions=(
-            "spss licence expired",
+            "spss licence expried",
             "how do i install spss on my mac",
             "spss authorization code",
             "spss on m1 mac doesnt work",
@@ -3100,7 +3100,7 @@ ORDINARY += [
         "lms-quiz",
         related={},
         questions=(
-            "moodle quiz timer kept running when i got logged out",
+            "moodel quiz timer kept running when i got logged out",
             "can i do a moodle quiz on my phone",
             "online exam froze what do i do",
         ),
@@ -3214,7 +3214,7 @@ ORDINARY += [
         "hw-staff-repair",
         related={},
         questions=(
-            "my work laptop screen is broken",
+            "my work laptop screen is cracked",
             "university laptop replacement",
             "where is the asset tag",
         ),
@@ -3287,7 +3287,7 @@ ORDINARY += [
         "gen-eresources",
         related={"vpn-install": 1},
         questions=(
-            "how do i access journals from home",
+            "how do i acess journals from home",
             "publisher wants me to pay for an article",
             "database says campus only",
         ),
