@@ -188,6 +188,8 @@ def test_label_agreement_per_query_and_pooled() -> None:
     agreement = label_agreement(perfect, truth)
     assert agreement.tau_per_query == pytest.approx(1.0)
     assert agreement.n_queries == 2 and agreement.n_pairs == 5  # "z" is unjudged: skipped
+    assert agreement.top1 == 1.0
     reversed_q = {"q": {"a": 0.1, "b": 0.5, "c": 0.9}}
     assert label_agreement(reversed_q, truth).tau_per_query == pytest.approx(-1.0)
     assert label_agreement(reversed_q, truth).tau_pooled == pytest.approx(-1.0)
+    assert label_agreement(reversed_q, truth).top1 == 0.0  # "c" (unjudged: grade 0) on top

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rerank_bench.data.records import Dataset, Labels, Queries
+from rerank_bench.data.sources import resolve_path
 from rerank_bench.errors import ConfigError, DataFormatError
 from rerank_bench.feedback.labels import LabelMethod, make_label_method
 from rerank_bench.feedback.normalize import QueryGrouper
@@ -32,8 +33,8 @@ class FeedbackLabelSource:
     """Labels derived from a search log for the questions of a split.
 
     Args:
-        log: path of the JSONL(.gz) log; ``None`` takes the dataset's first log
-            (``Dataset.logs``).
+        log: path of the JSONL(.gz) log (``pkg:<package>/<path>`` names a packaged file);
+            ``None`` takes the dataset's first log (``Dataset.logs``).
         method: ``ctr``, ``debiased_ctr``, ``nrr`` or ``explicit``
             (:data:`~rerank_bench.feedback.labels.LABEL_METHODS`).
         options: keyword arguments of the method (``prior_strength``, ``min_propensity``...).
@@ -66,7 +67,7 @@ class FeedbackLabelSource:
     def log_path(self, dataset: Dataset) -> Path:
         """The log to read: ``log`` if set, else the dataset's first log."""
         if self.log is not None:
-            return Path(self.log)
+            return resolve_path(self.log)
         if not dataset.logs:
             raise ConfigError(
                 f"dataset {dataset.name!r} ships no interaction log; set labels.log to the path "
