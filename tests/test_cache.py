@@ -49,3 +49,15 @@ def test_failed_build_leaves_nothing(tmp_path: Path) -> None:
 def test_stable_hash_ignores_key_order() -> None:
     assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
     assert stable_hash({"a": 1}) != stable_hash({"a": 2})
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path: Path) -> None:
+    import os
+
+    from rerank_bench.data.io import atomic_write
+
+    with atomic_write(tmp_path / "out.txt") as handle:
+        handle.write("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o666 & ~umask
