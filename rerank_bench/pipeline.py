@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,6 @@ from typing import cast
 
 import mlflow
 import numpy as np
-import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -62,10 +62,15 @@ class RunResult:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch so that a config reproduces its numbers."""
+    """Seed Python, NumPy and, when a stage uses it, torch, so a config reproduces its numbers.
+
+    torch is seeded only if already imported (stages import it when they need it): a BM25 run then
+    starts without paying torch's import time.
+    """
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
 
 
 def system_name(retriever: Retriever, reranker: Reranker | None, override: str | None) -> str:
