@@ -143,3 +143,18 @@ def test_compare_to_baseline_corrects_over_the_family() -> None:
     )
     with pytest.raises(EvaluationError, match="alpha"):
         compare_to_baseline(base, {"strong": strong}, alpha=1.5)
+
+
+def test_fisher_over_a_family_equals_one_test_at_a_time() -> None:
+    rng = np.random.default_rng(5)
+    ids = [f"q{i}" for i in range(80)]
+    base = {q: float(v) for q, v in zip(ids, rng.random(80), strict=True)}
+    systems = {
+        f"s{k}": {q: v + float(rng.normal(0.02 * k, 0.1)) for q, v in base.items()}
+        for k in range(4)
+    }
+    family = compare_to_baseline(base, systems, "fisher", "none", n_permutations=3000, seed=9)
+    for comparison in family:
+        alone = fisher_randomization(align(systems[comparison.system], base), 3000, seed=9)
+        assert comparison.result.p_value == alone.p_value  # same sign assignments, same count
+        assert comparison.result.statistic == pytest.approx(alone.statistic, abs=1e-15)

@@ -217,29 +217,52 @@ def fisher_randomization(
     if n_permutations < 1:
         raise EvaluationError(f"n_permutations must be at least 1, got {n_permutations}.")
     diff = alignment.a - alignment.b
-    n = len(diff)
-    if n == 0:
+    if len(diff) == 0:
         raise EvaluationError("the randomisation test needs at least one query.")
-    observed = float(diff.mean())
+    return _fisher_many(diff[:, None], n_permutations, seed, batch_size)[0]
+
+
+def _fisher_many(
+    diffs: np.ndarray, n_permutations: int, seed: int, batch_size: int = 2_000
+) -> list[TestResult]:
+    """Randomisation tests of several systems on the same queries (``diffs``: queries x systems).
+
+    The same sign assignments serve every column, so testing ``k`` systems costs one pass; each
+    column's result equals that of :func:`fisher_randomization` alone with the same seed.
+    """
+    n, k = diffs.shape
+    observed = diffs.mean(axis=0)
     # Compare with a small tolerance so that float noise in equal sums does not change the count.
-    threshold = abs(observed) - 1e-12
+    threshold = np.abs(observed) - 1e-12
+    hits = np.zeros(k, dtype=np.int64)
     if n < 63 and 2**n <= n_permutations:
         codes = np.arange(2**n, dtype=np.int64)[:, None]
         signs = 1.0 - 2.0 * ((codes >> np.arange(n, dtype=np.int64)) & 1)
-        means = np.abs(signs @ diff) / n
-        hits = int(np.count_nonzero(means >= threshold))
-        return TestResult("fisher", observed, hits / 2**n, observed, n, 2**n, None, exact=True)
+        hits += np.count_nonzero(np.abs(signs @ diffs) / n >= threshold, axis=0)
+        return [
+            TestResult("fisher", float(o), int(h) / 2**n, float(o), n, 2**n, None, exact=True)
+            for o, h in zip(observed, hits, strict=True)
+        ]
     rng = np.random.default_rng(seed)
-    hits = 0
     remaining = n_permutations
     while remaining > 0:
         size = min(batch_size, remaining)
-        flips = rng.integers(0, 2, size=(size, n), dtype=np.int8) * 2 - 1
-        means = np.abs(flips @ diff) / n
-        hits += int(np.count_nonzero(means >= threshold))
+        flips = rng.integers(0, 2, size=(size, n), dtype=np.int8).astype(np.float64) * 2 - 1
+        hits += np.count_nonzero(np.abs(flips @ diffs) / n >= threshold, axis=0)
         remaining -= size
-    p = (hits + 1) / (n_permutations + 1)
-    return TestResult("fisher", observed, p, observed, n, n_permutations, seed, exact=False)
+    return [
+        TestResult(
+            "fisher",
+            float(o),
+            (int(h) + 1) / (n_permutations + 1),
+            float(o),
+            n,
+            n_permutations,
+            seed,
+            exact=False,
+        )
+        for o, h in zip(observed, hits, strict=True)
+    ]
 
 
 def paired_test(
@@ -330,10 +353,20 @@ def compare_to_baseline(
     """
     if not 0.0 < alpha < 1.0:
         raise EvaluationError(f"alpha must be in (0, 1), got {alpha}.")
-    results: list[tuple[str, TestResult]] = []
-    for name, scores in systems.items():
-        alignment = align(scores, baseline, policy=policy, names=(name, baseline_name))
-        results.append((name, paired_test(alignment, test, n_permutations, seed)))
+    alignments = {
+        name: align(scores, baseline, policy=policy, names=(name, baseline_name))
+        for name, scores in systems.items()
+    }
+    same_queries = len({a.query_ids for a in alignments.values()}) == 1
+    if test == "fisher" and same_queries and alignments and n_permutations >= 1:
+        diffs = np.column_stack([a.a - a.b for a in alignments.values()])
+        tested = _fisher_many(diffs, n_permutations, seed)
+        results = list(zip(alignments, tested, strict=True))
+    else:
+        results = [
+            (name, paired_test(pair, test, n_permutations, seed))
+            for name, pair in alignments.items()
+        ]
     adjusted = correct([r.p_value for _, r in results], correction)
     comparisons = []
     for (name, result), p_adj in zip(results, adjusted, strict=True):
