@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_dir
+from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
 from rerank_bench.data.io import atomic_write
@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def load_dataset(name: str) -> Dataset:
     """The dataset of ``conf/dataset/<name>.yaml``, loaded."""
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"dataset={name}"])
     return instantiate(cfg.dataset).load()
 
@@ -73,6 +73,7 @@ def _derive(dataset_name: str, log: str, n_entries: int, split: str) -> dict[str
             "derive_s": round(elapsed, 3),
             "tau_per_query": round(agreement.tau_per_query, 4),
             "tau_pooled": round(agreement.tau_pooled, 4),
+            "top1": round(agreement.top1, 4),
         }
     total_s = pass_s + derive_s
     return {
@@ -119,18 +120,22 @@ def main() -> None:
         json.dump(report, handle, indent=2)
 
     print(f"log: {log} ({simulated['mb']} MB)", json.dumps(simulated))
-    print("\n| searches | entries/s (pass) | entries/s (pass + 4 methods) | peak RSS MB "
-          "(after dataset load -> end) | cells |")
+    print(
+        "\n| searches | entries/s (pass) | entries/s (pass + 4 methods) | peak RSS MB "
+        "(after dataset load -> end) | cells |"
+    )
     print("|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['entries']:,} | {r['entries_per_s_pass']:,} | {r['entries_per_s_all_methods']:,}"
             f" | {r['peak_rss_mb_before']} -> {r['peak_rss_mb']} | {r['cells']:,} |"
         )
-    print("\n| method | Kendall tau per query | pooled | derive s |")
-    print("|---|---|---|---|")
+    print("\n| method | Kendall tau per query | pooled | top label = best grade | derive s |")
+    print("|---|---|---|---|---|")
     for name, m in results[-1]["methods"].items():
-        print(f"| {name} | {m['tau_per_query']} | {m['tau_pooled']} | {m['derive_s']} |")
+        print(
+            f"| {name} | {m['tau_per_query']} | {m['tau_pooled']} | {m['top1']} | {m['derive_s']} |"
+        )
 
 
 if __name__ == "__main__":
