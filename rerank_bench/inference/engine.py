@@ -93,7 +93,7 @@ def run_batched(
     keep = {"input_ids", "attention_mask"} | (
         {"token_type_ids"} if "token_type_ids" in forward_args else set()
     )
-    replicas = [model.to(devices[0])] + [copy.deepcopy(model).to(d) for d in devices[1:]]
+    replicas = [_replica(model, d, settings.precision, first=i == 0) for i, d in enumerate(devices)]
     lock = threading.Lock()
     bar = tqdm(
         total=len(lengths), desc=desc, unit=unit, unit_scale=True, mininterval=1.0,
@@ -109,7 +109,7 @@ def run_batched(
                     for k, v in pad_batch(encoded, index, pad_id).items()
                     if k in keep
                 }
-                with autocast(device, settings.precision):
+                with autocast(device, _autocast_precision(device, settings.precision)):
                     out = step(replica, inputs)
                 values = out.float().cpu().numpy()
                 with lock:
@@ -129,6 +129,22 @@ def run_batched(
     stats = RunStats(len(lengths), int(lengths.sum()), time.perf_counter() - started)
     log.info("%s: %s", desc, stats.describe(unit))
     return stats
+
+
+def _replica(model: Any, device: torch.device, precision: str, first: bool) -> Any:
+    """The model to run on ``device``: the caller's own (first device) or a copy.
+
+    bf16 on the CPU runs a bf16 copy of the weights instead of autocast: autocast re-casts
+    activations around every op, and on this CPU the plain bf16 model was ~1.6x faster than fp32
+    where autocast gained ~1.2-1.4x, for the same score error (~5e-4 on sigmoid scores).
+    """
+    if precision == "bf16" and device.type == "cpu":
+        return copy.deepcopy(model).to(device=device, dtype=torch.bfloat16)
+    return model.to(device) if first else copy.deepcopy(model).to(device)
+
+
+def _autocast_precision(device: torch.device, precision: str) -> str:
+    return "fp32" if precision == "bf16" and device.type == "cpu" else precision
 
 
 def _relevance_step(activation: Literal["none", "sigmoid"]) -> Step:

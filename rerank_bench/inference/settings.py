@@ -29,7 +29,8 @@ class InferenceSettings:
         batch_tokens: padded tokens per batch (batch size x longest input); batches of short
             inputs hold more items.
         max_batch_size: upper bound on items per batch, whatever their length.
-        precision: ``fp32``; ``bf16`` (autocast on CPU and CUDA); ``fp16`` (autocast, CUDA only).
+        precision: ``fp32``; ``bf16`` (a bf16 copy of the weights on the CPU, autocast on CUDA);
+            ``fp16`` (autocast, CUDA only).
         device: ``auto`` (all visible GPUs, else CPU), ``cpu``, ``cuda`` (all GPUs), ``cuda:1``, or
             ``cuda:0,cuda:1``; several devices run one worker per device.
         show_progress: show a progress bar with items/s.
