@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler
 from torch.utils.data import Dataset as TorchDataset
 
 from rerank_bench.data.io import read_trec_run
@@ -345,11 +345,34 @@ class RerankDataModule(pl.LightningDataModule):
     # -- loaders ------------------------------------------------------------------------------
 
     def train_dataloader(self) -> DataLoader[Any]:
-        """Groups of this epoch, shuffled with a generator seeded by ``(seed, epoch)``."""
+        """Groups of this epoch, shuffled with a generator seeded by ``(seed, epoch)``.
+
+        Under DDP each rank reads its own shard through a :class:`DistributedSampler` built here
+        (the Trainer runs with ``use_distributed_sampler=False``), so ``shuffle: false`` really
+        means a fixed order on every rank, and the shuffle is seeded the same on all of them.
+        """
         if self.train_dataset is None:
             raise ConfigError("RerankDataModule.train_dataloader() called before setup('fit').")
-        epoch = self.trainer.current_epoch if self.trainer is not None else 0
+        trainer = self.trainer
+        epoch = trainer.current_epoch if trainer is not None else 0
         self.train_dataset.epoch = epoch
+        world = trainer.world_size if trainer is not None else 1
+        if world > 1 and trainer is not None:
+            sampler: DistributedSampler[TrainingGroup] = DistributedSampler(
+                self.train_dataset,
+                num_replicas=world,
+                rank=trainer.global_rank,
+                shuffle=self.shuffle,
+                seed=self.seed,
+            )
+            sampler.set_epoch(epoch)
+            return DataLoader(
+                self.train_dataset,
+                batch_size=self.batch_size,
+                sampler=sampler,
+                collate_fn=self.collator,
+                num_workers=self.num_workers,
+            )
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
         return DataLoader(
             self.train_dataset,
@@ -358,7 +381,6 @@ class RerankDataModule(pl.LightningDataModule):
             generator=generator if self.shuffle else None,
             collate_fn=self.collator,
             num_workers=self.num_workers,
-            drop_last=False,
         )
 
     @property

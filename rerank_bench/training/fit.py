@@ -82,6 +82,7 @@ class TrainSettings:
         resume: continue from ``last.ckpt`` in the output folder when there is one.
         seed: overrides the experiment seed when set.
         num_workers: DataLoader workers.
+        shuffle: shuffle training groups each epoch (off: a fixed order, e.g. to compare DDP).
         fast_dev_run: Lightning's smoke test (a few batches, no checkpoints).
         log_every_n_steps: logging interval of training curves.
         progress_bar: show Lightning's progress bar.
@@ -118,6 +119,7 @@ class TrainSettings:
     resume: bool = True
     seed: int | None = None
     num_workers: int = 0
+    shuffle: bool = True
     fast_dev_run: bool | int = False
     log_every_n_steps: int = 10
     progress_bar: bool = False
@@ -289,6 +291,7 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         dev_depth=settings.dev_depth,
         max_train_queries=settings.max_train_queries,
         num_workers=settings.num_workers,
+        shuffle=settings.shuffle,
         seed=seed,
     )
     module = RerankModule(
@@ -338,6 +341,7 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         callbacks=[validation, checkpoint],
         default_root_dir=str(out),
         reload_dataloaders_every_n_epochs=1,
+        use_distributed_sampler=False,  # RerankDataModule shards itself (seeded, order kept)
         limit_val_batches=0,
         num_sanity_val_steps=0,
         fast_dev_run=settings.fast_dev_run,

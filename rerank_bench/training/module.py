@@ -116,7 +116,7 @@ class RerankModule(pl.LightningModule):
                 f"{', '.join(batch.query_ids[:5])}); stopped before updating the model. Fix: "
                 f"lower train.lr, keep gradient clipping on, or use precision 32-true."
             )
-        self.log("train/loss", total.detach(), on_step=True, prog_bar=True)
+        self.log("train/loss", total.detach(), on_step=True, prog_bar=True, sync_dist=True)
         optimizer = self.trainer.optimizers[0] if self._trainer is not None else None
         if optimizer is not None:
             self.log("lr", optimizer.param_groups[0]["lr"], on_step=True)
