@@ -236,3 +236,32 @@ def test_ddp_two_cpu_processes_match_single_process(tiny_model: Path, tmp_path: 
     assert len(_losses(tmp_path / "ddp")) == 6
     assert np.abs(one - two).max() < 1e-3 * max(1.0, float(np.abs(one).max()))
     assert np.corrcoef(one, two)[0, 1] > 0.99999
+
+
+def test_finetuned_reranker_trains_then_is_reused_by_run_id_with_interpolation(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    from rerank_bench.reranking.base import Trainable
+    from rerank_bench.reranking.finetuned import FineTunedReranker
+
+    run_id, uri = _mlflow_run(tmp_path)
+    context = _context(tmp_path / "first", run_id, uri)
+    trained = FineTunedReranker(train=_settings(tiny_model, max_steps=4), depth=10)
+    assert isinstance(trained, Trainable) and "recipe" in trained.cache_key()
+    trained.fit(context)
+    dataset = context.dataset
+    queries = dict(list(dataset.split("train").queries.items())[:3])
+    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, 15)
+    plain = trained.rerank(dataset.corpus, queries, first)
+    assert {q: set(d) for q, d in plain.items()} == {q: set(d) for q, d in first.items()}
+
+    reused = FineTunedReranker(
+        train=_settings(tiny_model), model=f"runs:/{run_id}/model", depth=10, interpolate=True
+    )
+    assert reused.name == "finetuned_interp"
+    reused.fit(_context(tmp_path / "second", run_id, uri))
+    assert reused.weight is not None and 0.0 <= reused.weight <= 1.0
+    fused = reused.rerank(dataset.corpus, queries, first)
+    assert {q: set(d) for q, d in fused.items()} == {q: set(d) for q, d in first.items()}
+    history = MlflowClient(tracking_uri=uri).get_metric_history(run_id, "interpolation_weight")
+    assert [m.value for m in history] == [reused.weight]

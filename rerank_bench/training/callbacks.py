@@ -25,9 +25,9 @@ from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Run
 from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.metrics import evaluate_run, metric_key
-from rerank_bench.inference.tokenize import TextEncoder
+from rerank_bench.inference import InferenceSettings
 from rerank_bench.training.datamodule import RerankDataModule
-from rerank_bench.training.scoring import score_pairs
+from rerank_bench.training.scoring import score_in_training
 
 __all__ = ["RankingValidationCallback", "ValidationSummary", "save_hf_folder"]
 
@@ -93,15 +93,14 @@ class RankingValidationCallback(Callback):
     Args:
         every_n_steps: validate every this many optimiser steps (and once at the end).
         best_dir: where the best model is saved as a Hugging Face folder.
-        tokenizer: saved with the model.
-        encoder: the pair tokeniser used for scoring (same budgets as training).
+        tokenizer: saved with the model, and used for scoring.
+        inference: truncation (same budgets as training) and batching of validation scoring.
         metric: the ranx metric that selects the model.
         rel_level: relevance threshold for binary metrics.
         patience: validations without improvement before stopping; ``None`` never stops early.
         min_delta: the smallest improvement that counts.
         validate_at_start: also score the model before the first step (the starting point).
         min_score_std: a score spread below this (per query, averaged) counts as collapse.
-        batch_tokens: padded tokens per scoring batch.
         info: extra fields written into the saved model's ``rerank_bench.json``.
     """
 
@@ -110,14 +109,13 @@ class RankingValidationCallback(Callback):
         every_n_steps: int,
         best_dir: str | Path,
         tokenizer: Any,
-        encoder: TextEncoder,
+        inference: InferenceSettings,
         metric: str = "ndcg@10",
         rel_level: int = 1,
         patience: int | None = None,
         min_delta: float = 0.0,
         validate_at_start: bool = True,
         min_score_std: float = 1e-4,
-        batch_tokens: int = 16_384,
         info: dict[str, Any] | None = None,
     ) -> None:
         if every_n_steps < 1:
@@ -127,7 +125,7 @@ class RankingValidationCallback(Callback):
         self.every_n_steps = every_n_steps
         self.best_dir = Path(best_dir)
         self.tokenizer = tokenizer
-        self.encoder = encoder
+        self.inference = inference
         self.metric = metric
         self.key = metric_key(f"val/{metric}")
         self.rel_level = rel_level
@@ -135,7 +133,6 @@ class RankingValidationCallback(Callback):
         self.min_delta = min_delta
         self.validate_at_start = validate_at_start
         self.min_score_std = min_score_std
-        self.batch_tokens = batch_tokens
         self.info = dict(info or {})
         self.summary = ValidationSummary(metric=metric)
         self._bad_rounds = 0
@@ -255,12 +252,12 @@ class RankingValidationCallback(Callback):
                 qids.append(qid)
                 dids.append(doc_id)
         model: Any = pl_module.model
-        scores = score_pairs(
+        scores = score_in_training(
             model,
-            self.encoder,
+            self.tokenizer,
             [dm.dev_queries[q] for q in qids],
             dm.corpus.texts(dids),
-            batch_tokens=self.batch_tokens,
+            self.inference,
         )
         run: Run = {}
         for qid, doc_id, value in zip(qids, dids, scores, strict=True):

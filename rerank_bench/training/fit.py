@@ -23,7 +23,7 @@ from pytorch_lightning.loggers import CSVLogger, Logger, MLFlowLogger
 from torch import nn
 
 from rerank_bench.errors import ConfigError, ModelResolutionError
-from rerank_bench.inference.tokenize import TextEncoder
+from rerank_bench.inference import InferenceSettings
 from rerank_bench.models.loading import load_tokenizer
 from rerank_bench.models.resolve import ResolvedModel, resolve_model
 from rerank_bench.reranking.base import FitContext
@@ -314,7 +314,11 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         every_n_steps=settings.val_every_n_steps,
         best_dir=best_dir,
         tokenizer=tokenizer,
-        encoder=TextEncoder(tokenizer, settings.max_length, settings.query_max_length),
+        inference=InferenceSettings(
+            max_length=settings.max_length,
+            query_max_length=settings.query_max_length,
+            show_progress=False,
+        ),
         rel_level=context.dataset.rel_level,
         patience=settings.patience,
         validate_at_start=settings.validate_at_start,

@@ -1,64 +1,52 @@
-"""Score (query, document) pairs with an in-memory cross-encoder (validation during training).
+"""Score (query, document) pairs with the model being trained (validation, interpolation).
 
-Why here: validation must score dev candidates with the model *as it is being trained* (in
-memory, on the training device), with the same tokenisation and batching as inference. It reuses
-the inference building blocks (:class:`TextEncoder`, token-budget batches) rather than copying
-them; when the cross-encoder re-ranker exposes an equivalent in-memory scorer this delegates to it.
+Why a wrapper: the inference engine (:func:`rerank_bench.inference.score_pairs`) owns
+tokenisation, batching and precision; a model in the middle of training additionally needs eval
+mode (dropout off) for the call, its train mode back afterwards, and to be scored on the device it
+is training on. No second copy of the batching code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
-from rerank_bench.inference.batching import pad_batch, token_budget_batches
-from rerank_bench.inference.tokenize import TextEncoder
+from rerank_bench.inference import InferenceSettings
+from rerank_bench.inference import score_pairs as _engine_score_pairs
 
-__all__ = ["score_pairs"]
+__all__ = ["score_in_training"]
 
 
-@torch.no_grad()
-def score_pairs(
-    model: nn.Module,
-    encoder: TextEncoder,
+def score_in_training(
+    model: Any,
+    tokenizer: Any,
     queries: Sequence[str],
     docs: Sequence[str],
-    batch_tokens: int = 16_384,
-    max_batch_size: int = 128,
+    settings: InferenceSettings,
 ) -> np.ndarray:
-    """Return ``logits[:, 0]`` of ``model`` for each aligned (query, document) pair.
-
-    The model is put in eval mode for the call and restored to its previous mode afterwards.
+    """Raw logits (no activation) of ``model`` for aligned pairs, in eval mode on its own device.
 
     Args:
-        model: a sequence-classification model.
-        encoder: the pair tokeniser (same budgets as training).
+        model: a sequence-classification model (possibly in train mode).
+        tokenizer: its tokenizer.
         queries: query texts.
         docs: document texts, aligned with ``queries``.
-        batch_tokens: padded tokens per batch.
-        max_batch_size: pairs per batch at most.
+        settings: truncation and batching; the device is taken from the model.
 
     Returns:
         float32 scores, one per pair, in input order.
     """
     if not queries:
         return np.zeros(0, dtype=np.float32)
+    device = str(next(model.parameters()).device)
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
-    encoded = encoder.encode_pairs(queries, docs)
-    scores = np.empty(len(queries), dtype=np.float32)
     try:
-        for index in token_budget_batches(encoded.lengths(), batch_tokens, max_batch_size):
-            features = {
-                k: v.to(device) for k, v in pad_batch(encoded, index, encoder.pad_id).items()
-            }
-            logits = model(**features).logits
-            logits = logits[:, 0] if logits.ndim == 2 else logits
-            scores[index] = logits.float().cpu().numpy()
+        return _engine_score_pairs(
+            model, tokenizer, queries, docs, replace(settings, device=device), "none", "validation"
+        )
     finally:
         model.train(was_training)
-    return scores
