@@ -10,7 +10,11 @@ Without ``--model`` the cross-encoder is the packaged MiniLM-L6 with a seeded 1-
 throughput is that of any MiniLM-L6 cross-encoder, but its nDCG is not meaningful; pass a trained
 cross-encoder folder for meaningful nDCG figures.
 
+``--precision-check`` instead runs BM25 -> SPLADE-tiny (a trained ranker shipped offline, same
+engine and bf16 path) on all SciFact test queries in fp32 and bf16 and compares nDCG@10.
+
 Usage: nice -n 10 python benchmarks/bench_cross_encoder.py [--pairs 5000] [--model FOLDER]
+       nice -n 10 python benchmarks/bench_cross_encoder.py --precision-check
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def _ours(
     resolved = resolve_model(folder)
     model = load_model(resolved, "sequence-classification")
     tokenizer = load_tokenizer(resolved)
-    settings = InferenceSettings(max_length=max_length, query_max_length=None,
+    settings = InferenceSettings(max_length=max_length, query_max_length=None, batch_tokens=4096,
                                  precision=precision, device="cpu",  # type: ignore[arg-type]
                                  show_progress=False)
     queries, docs = [q for q, _ in pairs], [d for _, d in pairs]
@@ -63,6 +67,38 @@ def _ours(
     tokens = int(TextEncoder(tokenizer, max_length, None).encode_pairs(queries, docs)
                  .lengths().sum())
     return (scores, tokens), seconds
+
+
+def _splade(precision: str, queries: dict[str, str], corpus: object,
+            first: dict[str, dict[str, float]]) -> tuple[dict[str, dict[str, float]], float]:
+    import time
+
+    from rerank_bench.reranking.splade import SpladeReranker
+
+    reranker = SpladeReranker("splade-tiny", precision=precision,  # type: ignore[arg-type]
+                              device="cpu", show_progress=False)
+    started = time.perf_counter()
+    run = reranker.rerank(corpus, queries, first)  # type: ignore[arg-type]
+    return run, time.perf_counter() - started
+
+
+def precision_check(depth: int) -> None:
+    """nDCG@10 of a trained ranker available offline (SPLADE-tiny) in fp32 and bf16."""
+    from rerank_bench.evaluation.metrics import evaluate_run
+    from rerank_bench.retrieval.bm25 import BM25Retriever
+
+    dataset, split = load_dataset("scifact")
+    queries = split.judged_queries()
+    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
+    scores = {}
+    print(f"\nPrecision check: BM25 top-{depth} -> SPLADE-tiny on all {len(queries)} SciFact test "
+          f"queries (same engine and bf16 path as the cross-encoder)")
+    for precision in ("fp32", "bf16"):
+        run, seconds, peak = isolated(_splade, precision, queries, dataset.corpus, first)
+        scores[precision] = evaluate_run(split.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
+        print(f"  {precision}: nDCG@10 {scores[precision]:.4f} ({seconds:.0f} s, {peak:.0f} MB)")
+    bm25 = evaluate_run(split.qrels, first, ["ndcg@10"]).mean["ndcg@10"]
+    print(f"  bf16 - fp32: {scores['bf16'] - scores['fp32']:+.4f} (BM25 alone: {bm25:.4f})")
 
 
 def _default_model(folder: Path) -> str:
@@ -85,7 +121,12 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--model", default=None, help="trained cross-encoder folder")
     parser.add_argument("--skip-st", action="store_true", help="only our two precisions")
+    parser.add_argument("--precision-check", action="store_true",
+                        help="only the fp32/bf16 nDCG check with SPLADE-tiny on all test queries")
     args = parser.parse_args()
+    if args.precision_check:
+        precision_check(args.depth)
+        return
 
     from rerank_bench.evaluation.metrics import evaluate_run
     from rerank_bench.reranking.base import merge_reranked

@@ -54,9 +54,15 @@ class TruncationStats:
     truncated_docs: int = 0
     max_length: int = 0
     query_max_length: int | None = None
+    pairs: bool = True
 
     def describe(self) -> str:
         """One log line."""
+        if not self.pairs:
+            return (
+                f"truncation (max_length={self.max_length}): {self.truncated_docs} of "
+                f"{self.inputs} texts cut"
+            )
         policy = (
             f"query <= {self.query_max_length} tokens, passage gets the rest"
             if self.query_max_length is not None
@@ -185,7 +191,7 @@ class TextEncoder:
         """
         token_ids, index = self._token_ids([prefix + t for t in texts])
         budget = self.max_length - self._single.n_special
-        stats = TruncationStats(inputs=len(texts), max_length=self.max_length)
+        stats = TruncationStats(inputs=len(texts), max_length=self.max_length, pairs=False)
         ids_out: list[np.ndarray] = []
         types_out: list[np.ndarray] = []
         for i in index:

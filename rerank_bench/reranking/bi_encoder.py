@@ -41,7 +41,7 @@ class BiEncoderReranker(Reranker):
         doc_prefix: str = "",
         max_length: int = 256,
         query_max_length: int = 64,
-        batch_tokens: int = 16_384,
+        batch_tokens: int = 4096,
         max_batch_size: int = 256,
         precision: str = "fp32",
         device: str = "auto",

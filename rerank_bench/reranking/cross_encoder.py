@@ -75,7 +75,7 @@ class CrossEncoderReranker(Reranker):
         depth: int = 100,
         max_length: int = 256,
         query_max_length: int | None = 64,
-        batch_tokens: int = 16_384,
+        batch_tokens: int = 4096,
         max_batch_size: int = 256,
         precision: Literal["fp32", "bf16", "fp16"] = "fp32",
         device: str = "auto",
