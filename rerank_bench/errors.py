@@ -72,7 +72,7 @@ class ModelResolutionError(RerankBenchError):
 class DryRunStop(RerankBenchError):
     """A stage estimated what it would spend instead of spending it (``dry_run=true``).
 
-    The pipeline logs :attr:`estimate` to MLflow with the tag ``dry_run=true``; no score is reported.
+    The pipeline logs :attr:`estimate` to MLflow (tag ``dry_run=true``); no score is reported.
 
     Attributes:
         estimate: metric name -> value (estimated tokens, requests, USD), MLflow-loggable.
