@@ -19,7 +19,15 @@ log = logging.getLogger("rerank_bench")
 def _job(cfg: DictConfig) -> float:
     from rerank_bench.pipeline import run
 
-    result = run(cfg)
+    try:
+        result = run(cfg)
+    except DryRunStop as stop:
+        print(f"rerank-bench: {stop}")
+        return float("nan")
+    except RerankBenchError as exc:
+        # Hydra would print a traceback hint and exit 1; a user error gets its message and exit 2.
+        print(f"rerank-bench: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(result.table)
     print(f"\nMLflow run {result.run_id} ({cfg.tracking.uri}); browse it with `rerank-bench ui`.")
     print(f"Run files and table: {result.output_dir}")
