@@ -24,16 +24,25 @@ from omegaconf import DictConfig, OmegaConf
 from rerank_bench.cache import CacheDir
 from rerank_bench.data.io import atomic_write, read_trec_run, write_trec_run
 from rerank_bench.data.records import Corpus, Queries, Run
-from rerank_bench.errors import DryRunStop
+from rerank_bench.distributed import ddp_worker_run_id
+from rerank_bench.errors import ConfigError, DdpWorkerDone, DryRunStop
 from rerank_bench.evaluation.metrics import Evaluation, evaluate_run, metric_key, query_set_id
 from rerank_bench.reporting.run_summary import summary_table
 from rerank_bench.reranking.base import FitContext, Reranker, Trainable
 from rerank_bench.retrieval.base import Retriever
-from rerank_bench.tracking import PER_QUERY_ARTIFACT, resolve_tracking_uri, start_run
+from rerank_bench.tracking import (
+    PER_QUERY_ARTIFACT,
+    log_params_once,
+    resolve_tracking_uri,
+    start_run,
+)
 
-__all__ = ["RunResult", "run", "run_overrides", "seed_everything", "system_name"]
+__all__ = ["RUN_ID_FILE", "RunResult", "run", "run_overrides", "seed_everything", "system_name"]
 
 log = logging.getLogger(__name__)
+
+RUN_ID_FILE = "mlflow_run_id"
+"""Written into the job folder when its MLflow run starts: a re-run in that folder resumes it."""
 
 
 @dataclass
@@ -115,9 +124,38 @@ def _first_stage(
     return run, seconds
 
 
+def _unfinished_run(out: Path, uri: str) -> str | None:
+    """The MLflow run that an interrupted job in ``out`` started, to be continued, or ``None``.
+
+    A job folder re-used after a crash or kill (``hydra.run.dir=<folder>``) holds its run id; the
+    run is resumed unless it finished, so training curves continue where the checkpoint left off
+    instead of being split across two runs.
+    """
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    path = out / RUN_ID_FILE
+    if not path.is_file():
+        return None
+    run_id = path.read_text("utf-8").strip()
+    try:
+        status = MlflowClient(tracking_uri=uri).get_run(run_id).info.status
+    except MlflowException:
+        log.warning("%s names run %s, which is not in %s; starting a new run", path, run_id, uri)
+        return None
+    return None if status == "FINISHED" else run_id
+
+
 def run(cfg: DictConfig) -> RunResult:
-    """Run the experiment that ``cfg`` (the composed Hydra config) describes."""
+    """Run the experiment that ``cfg`` (the composed Hydra config) describes.
+
+    Raises:
+        DdpWorkerDone: in a ``ddp`` worker process, after its share of training.
+    """
     seed_everything(int(cfg.seed))
+    parent_run = ddp_worker_run_id()
+    if parent_run is not None:
+        _train_as_ddp_worker(cfg, parent_run)
     source = instantiate(cfg.dataset)
     retriever: Retriever = instantiate(cfg.retriever)
     reranker: Reranker | None = instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
@@ -144,10 +182,18 @@ def run(cfg: DictConfig) -> RunResult:
     }
     resolved = cast(dict, OmegaConf.to_container(cfg, resolve=True))
     with start_run(
-        uri, cfg.tracking.experiment, system, tags, resolved, cfg.tracking.artifact_location
+        uri,
+        cfg.tracking.experiment,
+        system,
+        tags,
+        resolved,
+        cfg.tracking.artifact_location,
+        resume_run_id=_unfinished_run(out, uri),
     ) as active:
         run_id = active.info.run_id
-        mlflow.log_params({"fingerprint.retriever": json.dumps(retriever.cache_key())[:6000]})
+        with atomic_write(out / RUN_ID_FILE) as handle:
+            handle.write(run_id + "\n")
+        log_params_once({"fingerprint.retriever": json.dumps(retriever.cache_key())})
         context = FitContext(
             dataset=dataset,
             train_split=source.train_split,
@@ -187,6 +233,33 @@ def run(cfg: DictConfig) -> RunResult:
     )
 
 
+def _train_as_ddp_worker(cfg: DictConfig, parent_run: str) -> None:
+    """Rank > 0 of a ``ddp`` training: train beside rank 0, then stop without reporting.
+
+    Lightning re-runs the command line in the same Hydra folder for every extra device. The worker
+    rebuilds the same dataset, first stage and re-ranker, joins training (Lightning logs from rank
+    0 only, into ``parent_run``) and raises :class:`DdpWorkerDone`: no MLflow run, no run files.
+    """
+    source = instantiate(cfg.dataset)
+    retriever: Retriever = instantiate(cfg.retriever)
+    reranker = instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
+    if not isinstance(reranker, Trainable):
+        raise ConfigError("a DDP worker process was started for a re-ranker that does not train.")
+    reranker.fit(
+        FitContext(
+            dataset=source.load(),
+            train_split=source.train_split,
+            dev_split=source.dev_split,
+            first_stage=retriever,
+            output_dir=_output_dir(cfg),
+            mlflow_run_id=parent_run,
+            tracking_uri=resolve_tracking_uri(cfg.tracking.uri),
+            seed=int(cfg.seed),
+        )
+    )
+    raise DdpWorkerDone("DDP worker finished training")
+
+
 def _run_stages(
     retriever: Retriever,
     reranker: Reranker | None,
@@ -204,7 +277,7 @@ def _run_stages(
     _log_costs(retriever)
     if reranker is None:
         return first, first
-    mlflow.log_params({"fingerprint.reranker": json.dumps(reranker.cache_key())[:6000]})
+    log_params_once({"fingerprint.reranker": json.dumps(reranker.cache_key())})
     if isinstance(reranker, Trainable):
         start = time.perf_counter()
         reranker.fit(context)

@@ -29,6 +29,7 @@ __all__ = [
     "PER_QUERY_ARTIFACT",
     "flatten",
     "git_commit",
+    "log_params_once",
     "package_versions",
     "redact",
     "resolve_tracking_uri",
@@ -108,6 +109,23 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def log_params_once(params: Mapping[str, str]) -> None:
+    """Log params to the active run, keeping values it already has (MLflow refuses changes).
+
+    A resumed run (see :func:`start_run`) may be re-run with a changed setting, e.g. more training
+    steps; its first values stay, and the changed keys are named in a warning.
+    """
+    run = mlflow.active_run()
+    known = dict(MlflowClient().get_run(run.info.run_id).data.params) if run else {}
+    clean = {k: v[:_MAX_PARAM] for k, v in params.items()}
+    changed = sorted(k for k, v in clean.items() if k in known and known[k] != v)
+    if changed:
+        log.warning("resumed run keeps its first values of params %s", ", ".join(changed))
+    items = [(k, v) for k, v in clean.items() if k not in known]
+    for start in range(0, len(items), 100):  # MLflow's batch limit
+        mlflow.log_params(dict(items[start : start + 100]))
+
+
 @contextlib.contextmanager
 def start_run(
     uri: str,
@@ -116,9 +134,12 @@ def start_run(
     tags: Mapping[str, str],
     params: Mapping[str, Any],
     artifact_location: str | None = None,
+    resume_run_id: str | None = None,
 ) -> Iterator[mlflow.ActiveRun]:
     """Open an MLflow run with tags and (flattened, redacted, truncated) params.
 
+    With ``resume_run_id`` the run is re-opened instead of created (an interrupted job run again
+    in its own folder continues its run): params it already has are kept, new ones are added.
     A run that raises is marked FAILED by MLflow and its exception propagates.
     """
     mlflow.set_tracking_uri(resolve_tracking_uri(uri))
@@ -139,9 +160,13 @@ def start_run(
         **package_versions(),
         **{k: str(v) for k, v in tags.items()},
     }
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=all_tags) as active:
-        clean = {k: str(v)[:_MAX_PARAM] for k, v in redact(flatten(params)).items()}
-        items = list(clean.items())
-        for start in range(0, len(items), 100):  # MLflow's batch limit
-            mlflow.log_params(dict(items[start : start + 100]))
+    if resume_run_id is not None:
+        log.info("resuming MLflow run %s", resume_run_id)
+    with mlflow.start_run(
+        run_id=resume_run_id,
+        experiment_id=None if resume_run_id else experiment_id,
+        run_name=None if resume_run_id else run_name,
+        tags=all_tags,
+    ) as active:
+        log_params_once({k: str(v) for k, v in redact(flatten(params)).items()})
         yield active

@@ -159,7 +159,7 @@ def test_label_configs_instantiate_and_load(
     from omegaconf import OmegaConf
 
     cfg = OmegaConf.load(repo_root / "conf" / "labels" / f"{method}.yaml")
-    source = instantiate(cfg, log=str(log_path))
+    source = instantiate(cfg.label_source, log=str(log_path))
     assert isinstance(source, FeedbackLabelSource) and source.method_name == method
     queries, labels = source.load(dataset, "train")
     assert len(queries) == len(labels) == 10

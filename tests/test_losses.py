@@ -120,6 +120,19 @@ def test_soft_labels_share_the_listwise_mass() -> None:
     assert float(soft) == pytest.approx(expected, abs=1e-6)
 
 
+def test_groups_are_weighted_by_their_positive_label() -> None:
+    """A weakly clicked document (0.1) must teach less than a solved one (1.0), not the same."""
+    scores = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    targets = torch.tensor([[1.0, 0.0, 0.0], [0.1, 0.0, 0.0]])
+    ce = -torch.log_softmax(scores, dim=1)[:, 0]
+    weighted = LocalizedContrastiveLoss()(scores, targets)
+    assert float(weighted) == pytest.approx(float((1.0 * ce[0] + 0.1 * ce[1]) / 1.1), abs=1e-6)
+    plain = LocalizedContrastiveLoss(label_weighted=False)(scores, targets)
+    assert float(plain) == pytest.approx(float(ce.mean()), abs=1e-6)
+    binary = torch.tensor([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    assert float(LocalizedContrastiveLoss()(scores, binary)) == pytest.approx(float(ce.mean()))
+
+
 def test_groups_without_positive_are_skipped_but_keep_the_graph() -> None:
     scores = torch.zeros(1, 3, requires_grad=True)
     loss = LocalizedContrastiveLoss()(scores, torch.zeros(1, 3))

@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rerank_bench.distributed import ddp_worker_run_id
+
 __all__ = ["main"]
 
 # Subcommands other than `run`: command -> module with add_parser(subparsers) and run(args) -> int.
@@ -51,10 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rerank-bench`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "run":
+    if args[:1] == ["run"] or ddp_worker_run_id() is not None:
         from rerank_bench.cli.run import run_hydra
 
-        return run_hydra(args[1:])
+        # a DDP worker re-runs `python -m rerank_bench <overrides>`: the command word is gone
+        return run_hydra(args[1:] if args[:1] == ["run"] else args)
     parser = _parser()
     namespace = parser.parse_args(args)
     if namespace.command is None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
-from rerank_bench.errors import DryRunStop, RerankBenchError
+from rerank_bench import _entry
+from rerank_bench.errors import DdpWorkerDone, DryRunStop, RerankBenchError
 
 __all__ = ["run_hydra"]
 
@@ -24,6 +26,8 @@ def _job(cfg: DictConfig) -> float:
     except DryRunStop as stop:
         print(f"rerank-bench: {stop}")
         return float("nan")
+    except DdpWorkerDone:
+        return float("nan")  # rank 0 reports; a worker process ends quietly
     except RerankBenchError as exc:
         # Hydra would print a traceback hint and exit 1; a user error gets its message and exit 2.
         print(f"rerank-bench: error: {exc}", file=sys.stderr)
@@ -37,7 +41,8 @@ def _job(cfg: DictConfig) -> float:
 
 def run_hydra(argv: Sequence[str]) -> int:
     """Run the Hydra app with ``argv`` as its command line; user errors exit 2 with a message."""
-    sys.argv = ["rerank-bench run", *argv]
+    # argv[0] must be a runnable file: Lightning's `ddp` workers re-run it (see _entry's docstring)
+    sys.argv = [str(Path(_entry.__file__).with_name("rerank_bench_run.py")), *argv]
     app = hydra.main(
         version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config"
     )
@@ -45,6 +50,8 @@ def run_hydra(argv: Sequence[str]) -> int:
         app(_job)()
     except DryRunStop as stop:
         print(f"rerank-bench: {stop}")
+        return 0
+    except DdpWorkerDone:
         return 0
     except RerankBenchError as exc:
         print(f"rerank-bench: error: {exc}", file=sys.stderr)

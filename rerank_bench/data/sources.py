@@ -176,6 +176,8 @@ class DatasetSource(ABC):
         train_split: the split used to fine-tune (``None``: the dataset has none).
         dev_split: the split used for validation while fine-tuning (``None``: none).
         rel_level: smallest grade that counts as relevant for binary metrics (DL: 2).
+        logs: interaction logs (JSONL search logs) that come with the data, for labels derived
+            from user feedback (``labels=<method>``); checked to exist when the dataset loads.
     """
 
     name: str
@@ -183,6 +185,7 @@ class DatasetSource(ABC):
     train_split: str | None = "train"
     dev_split: str | None = None
     rel_level: int = 1
+    logs: Sequence[str] = ()
     _dataset: Dataset | None = field(default=None, init=False, repr=False, compare=False)
 
     def load(self) -> Dataset:
@@ -195,7 +198,11 @@ class DatasetSource(ABC):
         if self._dataset is None:
             corpus, splits = self._read()
             dataset = Dataset(
-                name=self.name, corpus=corpus, splits=splits, rel_level=self.rel_level
+                name=self.name,
+                corpus=corpus,
+                splits=splits,
+                rel_level=self.rel_level,
+                logs=tuple(str(_path(log, "logs")) for log in _as_list(self.logs)),
             )
             for split_name in self.split_names():
                 dataset.split(split_name)  # raises ConfigError listing the available splits

@@ -190,6 +190,7 @@ class FineTunedReranker(Reranker):
             sampling=settings.sampling,
             label_source=settings.label_source,
             min_positive_label=settings.min_positive_label,
+            max_positives=settings.max_positives,
             dev_fraction=settings.dev_fraction,
             max_dev_queries=settings.max_dev_queries,
             dev_depth=max(settings.dev_depth, min(self.depth, 100)),

@@ -109,13 +109,18 @@ class RerankDataModule(pl.LightningDataModule):
         tokenizer: the tokenizer of the model being trained.
         train_split: the split to train on.
         dev_split: a split to validate on (refused if it shares a query with train), or ``None``
-            to hold out ``dev_fraction`` of the training queries (by query).
+            to hold out ``dev_fraction`` of the training queries (by query). Ignored when labels
+            come from a label source other than qrels (e.g. a search log): a domain that only has
+            logs has no judged dev split, so dev is held out of the training queries and judged
+            by the same labels; validating on true judgments would smuggle them into model
+            selection.
         first_stage: the retriever that mines negatives and gives dev candidates.
         run_file: a TREC run of the train (and dev) queries to use instead of ``first_stage``.
         candidates: an in-memory run to use instead of ``first_stage`` (e.g. the pipeline's cache).
         sampling: negative-sampling rules.
         label_source: where labels come from; default: the split's qrels divided by the max grade.
         min_positive_label: labels at or above this are positives; ``None``: any label > 0.
+        max_positives: keep each query's this many highest-labelled positives; ``None``: all.
         teacher: optional scorer with ``score(queries, docs)`` whose scores feed distillation.
         batch_size: groups per training batch.
         max_length: the longest (query, document) pair in tokens.
@@ -141,6 +146,7 @@ class RerankDataModule(pl.LightningDataModule):
         sampling: NegativeSampling | None = None,
         label_source: LabelSource | None = None,
         min_positive_label: float | None = None,
+        max_positives: int | None = None,
         teacher: Any | None = None,
         batch_size: int = 4,
         max_length: int = 256,
@@ -169,7 +175,11 @@ class RerankDataModule(pl.LightningDataModule):
         self.candidates = candidates
         self.sampling = sampling or NegativeSampling()
         self.label_source: LabelSource = label_source or QrelsLabelSource()
+        self.dev_from_labels = not isinstance(self.label_source, QrelsLabelSource)
         self.min_positive_label = min_positive_label
+        if max_positives is not None and max_positives < 1:
+            raise ValueError(f"RerankDataModule: max_positives must be >= 1, got {max_positives}.")
+        self.max_positives = max_positives
         self.teacher = teacher
         self.batch_size = batch_size
         self.max_length = max_length
@@ -213,7 +223,7 @@ class RerankDataModule(pl.LightningDataModule):
             keep = np.random.default_rng((self.seed, 1)).permutation(len(train_ids))
             train_ids = sorted(train_ids[i] for i in keep[: self.max_train_queries])
         self.train_queries = {qid: queries[qid] for qid in train_ids}
-        if self.dev_split is None:
+        if self.dev_split is None or self.dev_from_labels:
             self.dev_queries = {qid: queries[qid] for qid in dev_ids}
             self.dev_qrels = self._held_out_qrels(dev_ids, labels)
         depth = max(self.sampling.rank_to, self.dev_depth)
@@ -264,7 +274,8 @@ class RerankDataModule(pl.LightningDataModule):
                 if (v >= threshold if threshold is not None else v > 0) and d in self.dataset.corpus
             ]
             if pos:
-                positives[qid] = sorted(pos)
+                best = sorted(pos, key=lambda d: (-docs[d], d))[: self.max_positives]
+                positives[qid] = sorted(best)
             else:
                 skipped.append(qid)
         self.skipped_queries = skipped
@@ -285,7 +296,14 @@ class RerankDataModule(pl.LightningDataModule):
         return positives
 
     def _split_queries(self, ids: list[str]) -> tuple[list[str], list[str]]:
-        if self.dev_split is not None:
+        if self.dev_split is not None and self.dev_from_labels:
+            log.info(
+                "labels from %r: dev is held out of the training queries and judged by the same "
+                "labels; the judgments of dev split %r are not used",
+                self.label_source,
+                self.dev_split,
+            )
+        elif self.dev_split is not None:
             dev = self.dataset.split(self.dev_split)
             overlap = sorted(set(ids) & set(dev.queries))
             if overlap:
@@ -317,7 +335,7 @@ class RerankDataModule(pl.LightningDataModule):
 
     def _held_out_qrels(self, dev_ids: list[str], labels: Labels) -> Qrels:
         split_qrels = self.dataset.split(self.train_split).qrels
-        if all(qid in split_qrels for qid in dev_ids):
+        if not self.dev_from_labels and all(qid in split_qrels for qid in dev_ids):
             return {qid: dict(split_qrels[qid]) for qid in dev_ids}
         return labels_to_grades({qid: labels.get(qid, {}) for qid in dev_ids})
 

@@ -22,7 +22,8 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger, Logger, MLFlowLogger
 from torch import nn
 
-from rerank_bench.errors import ConfigError, ModelResolutionError
+from rerank_bench.distributed import PARENT_RUN_ENV
+from rerank_bench.errors import ConfigError, DdpWorkerDone, ModelResolutionError
 from rerank_bench.inference import InferenceSettings
 from rerank_bench.models.loading import load_tokenizer
 from rerank_bench.models.resolve import ResolvedModel, resolve_model
@@ -39,17 +40,12 @@ from rerank_bench.training.mining import NegativeSampling
 from rerank_bench.training.module import NonFiniteLossError, RerankModule
 
 __all__ = [
-    "PARENT_RUN_ENV",
     "TrainSettings",
-    "ddp_worker_run_id",
     "fit_cross_encoder",
     "load_cross_encoder",
 ]
 
 log = logging.getLogger(__name__)
-
-PARENT_RUN_ENV = "RERANK_BENCH_PARENT_RUN_ID"
-"""Environment variable through which DDP worker processes learn the MLflow run to log into."""
 
 
 @dataclass
@@ -76,6 +72,8 @@ class TrainSettings:
         max_train_queries: cap on training queries (demos, tests).
         label_source: labels other than the qrels (e.g. from interaction logs).
         min_positive_label: labels at or above this are positives (``None``: any > 0).
+        max_positives: keep each query's this many highest-labelled positives (``None``: all);
+            click-derived labels are > 0 for every document shown, so this bounds the groups.
         teacher: scorer with ``score(queries, docs)`` for distillation losses.
         accelerator, devices, num_nodes, strategy, precision: passed to the Lightning Trainer
             (``strategy: ddp`` / ``ddp_spawn``; ``precision: bf16-mixed`` on GPU).
@@ -110,6 +108,7 @@ class TrainSettings:
     max_train_queries: int | None = None
     label_source: LabelSource | None = None
     min_positive_label: float | None = None
+    max_positives: int | None = None
     teacher: Any | None = None
     accelerator: str = "auto"
     devices: int | str | list[int] = 1
@@ -208,18 +207,6 @@ def load_cross_encoder(name: str) -> tuple[Any, Any, ResolvedModel]:
     return model, tokenizer, resolved
 
 
-def ddp_worker_run_id() -> str | None:
-    """The MLflow run a DDP worker process must log into, or ``None`` in the main process.
-
-    Lightning's ``ddp`` strategy re-runs the command line for ranks > 0; under Hydra those workers
-    must neither create run folders nor MLflow runs. :func:`fit_cross_encoder` exports the run id
-    before launching them, and the pipeline calls this to attach instead of starting a run.
-    """
-    if os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0":
-        return os.environ.get(PARENT_RUN_ENV)
-    return None
-
-
 class _AttachedMLFlowLogger(MLFlowLogger):
     """MLFlowLogger for a run owned by someone else: logs metrics, never ends the run.
 
@@ -261,6 +248,7 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
 
     Raises:
         NonFiniteLossError: the loss became NaN/inf; the message names the last good checkpoint.
+        DdpWorkerDone: in a ``ddp`` worker process (rank > 0) once training ends.
         ConfigError, ModelResolutionError, DataFormatError: bad settings or data.
     """
     out = Path(context.output_dir) / "training"
@@ -282,6 +270,7 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         sampling=settings.sampling,
         label_source=settings.label_source,
         min_positive_label=settings.min_positive_label,
+        max_positives=settings.max_positives,
         teacher=settings.teacher,
         batch_size=settings.batch_size,
         max_length=settings.max_length,
@@ -366,6 +355,8 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         raise NonFiniteLossError(
             f"{exc} Last good state kept: {', '.join(kept) or 'none (no checkpoint yet)'}."
         ) from exc
+    if trainer.global_rank > 0:  # a `ddp` worker: rank 0 saves, reports and evaluates
+        raise DdpWorkerDone(f"DDP worker rank {trainer.global_rank} finished training")
     if not (best_dir / "config.json").is_file():  # fast_dev_run skips callbacks' saving
         from rerank_bench.training.callbacks import save_hf_folder
 

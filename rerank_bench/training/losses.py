@@ -186,11 +186,17 @@ class LocalizedContrastiveLoss(RankingLoss):
     Each group's scores go through a softmax and are compared with the target distribution, the
     labels normalised to sum to one (one positive among hard negatives gives the classic LCE;
     several graded or soft labels share the mass). Groups with no positive label are skipped.
+
+    With ``label_weighted`` (default), each group's loss is weighted by its largest label: a
+    document with a click-derived label of 0.05 then teaches 20x less than a solved ticket's 1.0,
+    instead of the same (the normalised target of a lone positive is 1 whatever its label). With
+    binary labels every weight is 1 and this is plain LCE.
     Originally proposed in https://arxiv.org/abs/2101.08751 (Gao, Dai and Callan, "Rethink
     Training of BERT Rerankers in Multi-Stage Retrieval Pipeline").
 
     Args:
         temperature: divides the scores before the softmax; must be > 0.
+        label_weighted: weight each group by its largest label.
     """
 
     citation: ClassVar[str] = """@inproceedings{gao2021rethink,
@@ -202,24 +208,30 @@ class LocalizedContrastiveLoss(RankingLoss):
 }"""
     min_docs: ClassVar[int] = 2
 
-    def __init__(self, temperature: float = 1.0) -> None:
+    def __init__(self, temperature: float = 1.0, label_weighted: bool = True) -> None:
         super().__init__()
         if not temperature > 0:
             raise ValueError(
                 f"LocalizedContrastiveLoss: temperature must be > 0, got {temperature!r}."
             )
         self.temperature = float(temperature)
+        self.label_weighted = bool(label_weighted)
 
     def forward(self, scores: Tensor, targets: Tensor) -> Tensor:
-        """Mean over groups with a positive of ``-sum(p * log_softmax(scores / temperature))``."""
+        """(Weighted) mean over groups with a positive of ``-sum(p * log_softmax(s / T))``."""
         self._check(scores, targets)
         mass = targets.sum(dim=1)
         keep = mass > 0
         if not bool(keep.any()):
             return scores.sum() * 0.0
-        distribution = targets[keep].to(scores.dtype) / mass[keep].unsqueeze(1).to(scores.dtype)
+        kept = targets[keep].to(scores.dtype)
+        distribution = kept / mass[keep].unsqueeze(1).to(scores.dtype)
         log_probs = F.log_softmax(scores[keep] / self.temperature, dim=1)
-        return -(distribution * log_probs).sum(dim=1).mean()
+        per_group = -(distribution * log_probs).sum(dim=1)
+        if not self.label_weighted:
+            return per_group.mean()
+        weights = kept.max(dim=1).values
+        return (weights * per_group).sum() / weights.sum()
 
 
 class MarginMSELoss(RankingLoss):

@@ -12,18 +12,22 @@ Only paths and a dataset source live here; nothing is read at import time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rerank_bench.data.sources import BeirSource
 
-__all__ = ["HELPDESK_DIR", "HELPDESK_PATH", "HelpdeskSource"]
+__all__ = ["HELPDESK_DIR", "HELPDESK_LOG_PATH", "HELPDESK_PATH", "HelpdeskSource"]
 
 HELPDESK_DIR: Path = Path(__file__).resolve().parent
 """The dataset folder: ``corpus.jsonl``, ``queries.jsonl``, ``qrels/{train,dev,test}.tsv``."""
 
 HELPDESK_PATH = "pkg:rerank_bench.data/helpdesk"
 """The same folder as a location-independent config value (resolved by ``resolve_path``)."""
+
+HELPDESK_LOG_PATH = f"{HELPDESK_PATH}/logs/train.jsonl.gz"
+"""The simulated search log of the training questions (the hidden truth is the train qrels)."""
 
 
 @dataclass(kw_only=True)
@@ -42,6 +46,8 @@ class HelpdeskSource(BeirSource):
         train_split: ``train`` (338 questions).
         dev_split: ``dev`` (85 questions).
         rel_level: 2.
+        logs: the simulated search log of the training questions (``logs/train.jsonl.gz``,
+            30,000 searches; see ``rerank_bench.feedback.simulate``).
     """
 
     name: str = "helpdesk"
@@ -50,3 +56,4 @@ class HelpdeskSource(BeirSource):
     train_split: str | None = "train"
     dev_split: str | None = "dev"
     rel_level: int = 2
+    logs: Sequence[str] = (HELPDESK_LOG_PATH,)

@@ -1,0 +1,1 @@
+"""Script files for processes that must re-run a command line (see ``rerank_bench_run.py``)."""
