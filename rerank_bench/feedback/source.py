@@ -58,7 +58,8 @@ class FeedbackLabelSource:
     ) -> None:
         self.log = log
         self.method_name = method
-        self.method: LabelMethod = make_label_method(method, dict(options or {}))
+        self.options = dict(options or {})
+        self.method: LabelMethod = make_label_method(method, self.options)
         self.near_duplicate = near_duplicate
         self.similarity = similarity
         self.min_dwell_s = min_dwell_s
@@ -125,5 +126,6 @@ class FeedbackLabelSource:
     def __repr__(self) -> str:
         return (
             f"FeedbackLabelSource(log={self.log!r}, method={self.method_name!r}, "
-            f"near_duplicate={self.near_duplicate})"
+            f"options={self.options!r}, near_duplicate={self.near_duplicate}, "
+            f"similarity={self.similarity!r}, min_dwell_s={self.min_dwell_s})"
         )

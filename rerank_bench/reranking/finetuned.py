@@ -9,13 +9,17 @@ first stage is tuned on the dev split only, never on the evaluated split, and ge
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Corpus, Queries, Run
 from rerank_bench.errors import ConfigError, ModelResolutionError
 from rerank_bench.evaluation.metrics import evaluate_run
@@ -134,7 +138,7 @@ class FineTunedReranker(Reranker):
         if self.model_ref is not None:
             self.model_path = self._reuse(self.model_ref, context)
         elif self.train is not None:
-            self.model_path = fit_cross_encoder(context, self.train)
+            self.model_path = fit_cross_encoder(self._training_context(context), self.train)
         else:
             raise ConfigError("reranker=finetuned has neither a train recipe nor a model.")
         self._scorer = CrossEncoderReranker(
@@ -148,6 +152,40 @@ class FineTunedReranker(Reranker):
         )
         if self.interpolate:
             self.weight = self._tune_weight(context)
+
+    def _training_context(self, context: FitContext) -> FitContext:
+        """Train in a cache folder keyed by recipe and data, not in the job's folder.
+
+        So a sweep over depth, interpolation or first-stage settings of evaluation trains each
+        distinct model once, and a re-run (or a killed job run again) continues or reuses the
+        training instead of repeating it. Without a cache the job folder is used.
+        """
+        cache_dir = self.scoring["cache_dir"]
+        if cache_dir is None or self.train is None:
+            return context
+        dataset = context.dataset
+        splits = [context.train_split, *([context.dev_split] if context.dev_split else [])]
+        key = {
+            "recipe": self.train.fingerprint(),
+            "dataset": dataset.name,
+            "corpus": dataset.corpus.fingerprint(),
+            "splits": {
+                name: hashlib.sha256(
+                    json.dumps(dataset.split(name).qrels, sort_keys=True).encode("utf-8")
+                ).hexdigest()[:16]
+                for name in splits
+            },
+            "first_stage": context.first_stage.cache_key(),
+            "seed": context.seed,
+        }
+        text = json.dumps(key, sort_keys=True, default=str)
+        folder = Path(str(cache_dir)) / "finetuned" / hashlib.sha256(text.encode()).hexdigest()[:20]
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "key.json").is_file():
+            with atomic_write(folder / "key.json") as handle:
+                handle.write(json.dumps(key, indent=2, sort_keys=True, default=str))
+        log.info("training folder (shared by every job with this recipe and data): %s", folder)
+        return replace(context, output_dir=folder)
 
     @staticmethod
     def _reuse(reference: str, context: FitContext) -> Path:

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,19 @@ class TrainSettings:
                 )
         return pairs
 
+    def fingerprint(self) -> dict[str, Any]:
+        """Every setting that shapes the trained model, JSON-ready: the training cache key.
+
+        Losses contribute their class and scalar settings (temperature, margin...), the label
+        source and teacher their ``cache_key()`` or ``repr``; logging and resuming do not count.
+        """
+        ignored = {"resume", "progress_bar", "log_every_n_steps", "num_workers"}
+        return {
+            name: _plain(getattr(self, name))
+            for name in (f.name for f in fields(self))
+            if name not in ignored
+        }
+
     def describe(self) -> dict[str, Any]:
         """JSON-friendly summary (saved with the model)."""
         return {
@@ -170,6 +183,27 @@ class TrainSettings:
             "max_epochs": self.max_epochs,
             "max_steps": self.max_steps,
         }
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data for a fingerprint (modules by class and scalar settings)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, nn.Module):
+        scalars = {
+            k: v
+            for k, v in vars(value).items()
+            if not k.startswith("_") and k != "training" and isinstance(v, str | int | float | bool)
+        }
+        return {"class": type(value).__name__, **scalars}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"class": type(value).__name__, **_plain(asdict(value))}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    cache_key = getattr(value, "cache_key", None)
+    return _plain(cache_key()) if callable(cache_key) else repr(value)
 
 
 def load_cross_encoder(name: str) -> tuple[Any, Any, ResolvedModel]:
@@ -382,4 +416,9 @@ def _report(context: FitContext, best_dir: Path, summary_path: Path) -> None:
         client.log_metric(run_id, "train_best_val_ndcg_at_10", summary.best)
     if summary.first_stage is not None:
         client.log_metric(run_id, "train_first_stage_val_ndcg_at_10", summary.first_stage)
+    info_path = best_dir / "rerank_bench.json"
+    info = json.loads(info_path.read_text("utf-8")) if info_path.is_file() else {}
+    trained_in = info.get("mlflow_run_id")
+    if trained_in and trained_in != run_id:
+        client.set_tag(run_id, "trained_in_run", trained_in)  # its curves are in that run
     client.log_artifacts(run_id, str(best_dir), "model")
