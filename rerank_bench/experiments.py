@@ -65,6 +65,8 @@ _SPEC_KEYS = {
     "tolerance",
     "common_overrides",
     "conditions",
+    "showcase",
+    "showcase_depth",
 }
 _CONDITION_KEYS = {"name", "display", "overrides", "expected", "tolerance"}
 
@@ -128,6 +130,8 @@ class ExperimentSpec:
         correction: multiple-comparison correction (``holm``, ``bonferroni``, ``none``).
         alpha: significance level.
         common_overrides: overrides applied before each condition's own.
+        showcase: dataset -> query ids whose top documents RESULTS.md shows for every system.
+        showcase_depth: how many top documents it shows.
     """
 
     name: str
@@ -141,6 +145,8 @@ class ExperimentSpec:
     correction: str = "holm"
     alpha: float = 0.05
     common_overrides: tuple[str, ...] = ()
+    showcase: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    showcase_depth: int = 3
 
     def condition(self, name: str) -> Condition:
         """The condition called ``name``.
@@ -324,6 +330,13 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         correction=correction,
         alpha=alpha,
         common_overrides=tuple(where.strings(data.get("common_overrides", []), "common_overrides")),
+        showcase={
+            str(dataset): tuple(where.strings(ids, f"showcase.{dataset}"))
+            for dataset, ids in where.mapping(
+                data.get("showcase", {}), "showcase", set(data.get("showcase") or {})
+            ).items()
+        },
+        showcase_depth=int(where.number(data.get("showcase_depth", 3), "showcase_depth")),
     )
 
 
@@ -637,6 +650,9 @@ def results_markdown(report: ReproReport) -> str:
             f"| {check.condition} | {check.dataset} | {check.metric} | {exp} | {got} | {diff} "
             f"| {tol} | {check.verdict} |"
         )
+    for dataset, query_ids in spec.showcase.items():
+        lines += ["", f"## Top {spec.showcase_depth} per system: {dataset}", ""]
+        lines.append(_showcase(report, store, dataset, query_ids).rstrip())
     lines += [
         "",
         "## MLflow runs",
@@ -648,6 +664,32 @@ def results_markdown(report: ReproReport) -> str:
         note = "reused" if (condition, dataset) in report.reused else "ran"
         lines.append(f"| {condition} | {dataset} | `{run_id}` | {note} |")
     return "\n".join(lines) + "\n"
+
+
+def _showcase(report: ReproReport, store: Any, dataset_name: str, query_ids: Sequence[str]) -> str:
+    """Each condition's top documents for the showcase queries, from the run files it logged.
+
+    The dataset is rebuilt from the first run's logged ``config.yaml``, so the titles and
+    judgments are those of the data the runs evaluated.
+    """
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from rerank_bench.reporting.showcase import load_logged_run, showcase_markdown
+
+    display = {c.name: c.display for c in report.spec.conditions}
+    cells = [(c, run_id) for (c, d), run_id in report.run_ids.items() if d == dataset_name]
+    if not cells:
+        return f"No run on {dataset_name!r}; the showcase needs one."
+    config = OmegaConf.create(store.artifact_text(cells[0][1], "config.yaml"))
+    source = instantiate(config.dataset)
+    systems = [
+        (display[c], load_logged_run(store.artifact_text(run_id, "run.trec")))
+        for c, run_id in cells
+    ]
+    return showcase_markdown(
+        source.load(), source.eval_split, systems, query_ids, report.spec.showcase_depth
+    )
 
 
 def _with_condition(run: Any, condition: str) -> Any:

@@ -25,6 +25,8 @@ description: BM25 replayed vs BM25 computed on ten DL19 topics.
 baseline: replay
 metrics: [ndcg_at_10, recall_at_100]
 tolerance: 0.0001
+showcase: {dl19_tiny: ["19335"]}
+showcase_depth: 2
 conditions:
   - name: replay
     display: BM25 run file
@@ -158,6 +160,12 @@ def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> 
     assert first.run_ids[("bm25s", "dl19_tiny")] in results
     assert "- commit: `" in results and "cores; torch" in results
     assert "| replay | dl19_tiny | ndcg_at_10 |" in results and "| OK |" in results
+    # each system's top 2 for the showcase query, with the judged grade of each document
+    assert "## Top 2 per system: dl19_tiny" in results
+    assert '### 19335: "anthropological definition of environment"' in results
+    showcase = results.split("## Top 2 per system")[1]
+    row = next(line for line in showcase.splitlines() if line.startswith("| BM25 run file |"))
+    assert row.count("(") == 2 and "unjudged" not in row.split("|")[2]
 
 
 def test_reproduce_cli_exits_1_on_a_fail(
