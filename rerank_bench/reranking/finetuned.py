@@ -25,7 +25,7 @@ from rerank_bench.errors import ConfigError, ModelResolutionError
 from rerank_bench.evaluation.metrics import evaluate_run
 from rerank_bench.reranking.base import FitContext, Reranker, merge_reranked
 from rerank_bench.reranking.cross_encoder import CrossEncoderReranker
-from rerank_bench.training.fit import TrainSettings, fit_cross_encoder
+from rerank_bench.training.fit import TrainSettings, fit_cross_encoder, training_datamodule
 
 __all__ = ["FineTunedReranker", "interpolate_runs"]
 
@@ -215,25 +215,16 @@ class FineTunedReranker(Reranker):
         """Pick the interpolation weight with the best dev nDCG@10 (dev split, never test)."""
         from rerank_bench.models.loading import load_tokenizer
         from rerank_bench.models.resolve import resolve_model
-        from rerank_bench.training.datamodule import RerankDataModule
 
         settings = self.train or TrainSettings(base_model=str(self.model_path))
         tokenizer = load_tokenizer(resolve_model(str(self.model_path)))
-        dm = RerankDataModule(
-            dataset=context.dataset,
-            tokenizer=tokenizer,
-            train_split=context.train_split,
-            dev_split=context.dev_split,
-            first_stage=context.first_stage,
-            sampling=settings.sampling,
-            label_source=settings.label_source,
-            min_positive_label=settings.min_positive_label,
-            max_positives=settings.max_positives,
-            dev_fraction=settings.dev_fraction,
-            max_dev_queries=settings.max_dev_queries,
+        dm = training_datamodule(
+            context,
+            settings,
+            tokenizer,
+            teacher=None,
             dev_depth=max(settings.dev_depth, min(self.depth, 100)),
             max_length=self.max_length,
-            seed=settings.seed if settings.seed is not None else context.seed,
         )
         dm.setup("fit")
         reranked = self._rerank_scores(context.dataset.corpus, dm.dev_queries, dm.dev_candidates)

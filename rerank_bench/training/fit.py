@@ -43,6 +43,7 @@ __all__ = [
     "TrainSettings",
     "fit_cross_encoder",
     "load_cross_encoder",
+    "training_datamodule",
 ]
 
 log = logging.getLogger(__name__)
@@ -265,6 +266,39 @@ def _loggers(context: FitContext, out: Path) -> list[Logger]:
     return [CSVLogger(str(out), name="curves", version="")]
 
 
+def training_datamodule(
+    context: FitContext, settings: TrainSettings, tokenizer: Any, **changes: Any
+) -> RerankDataModule:
+    """The training groups and dev set that ``settings`` define on ``context``'s data.
+
+    One constructor for training and for anything that must see the same dev set afterwards
+    (tuning the interpolation weight); ``changes`` override single arguments (e.g. ``dev_depth``).
+    """
+    arguments: dict[str, Any] = {
+        "dataset": context.dataset,
+        "tokenizer": tokenizer,
+        "train_split": context.train_split,
+        "dev_split": context.dev_split,
+        "first_stage": context.first_stage,
+        "sampling": settings.sampling,
+        "label_source": settings.label_source,
+        "min_positive_label": settings.min_positive_label,
+        "max_positives": settings.max_positives,
+        "teacher": settings.teacher,
+        "batch_size": settings.batch_size,
+        "max_length": settings.max_length,
+        "query_max_length": settings.query_max_length,
+        "dev_fraction": settings.dev_fraction,
+        "max_dev_queries": settings.max_dev_queries,
+        "dev_depth": settings.dev_depth,
+        "max_train_queries": settings.max_train_queries,
+        "num_workers": settings.num_workers,
+        "shuffle": settings.shuffle,
+        "seed": settings.seed if settings.seed is not None else context.seed,
+    }
+    return RerankDataModule(**{**arguments, **changes})
+
+
 def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
     """Fine-tune ``settings.base_model`` on ``context``'s training split; return the best model.
 
@@ -295,28 +329,7 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
     seed = settings.seed if settings.seed is not None else context.seed
     pl.seed_everything(seed, workers=True, verbose=False)
     model, tokenizer, resolved = load_cross_encoder(settings.base_model)
-    datamodule = RerankDataModule(
-        dataset=context.dataset,
-        tokenizer=tokenizer,
-        train_split=context.train_split,
-        dev_split=context.dev_split,
-        first_stage=context.first_stage,
-        sampling=settings.sampling,
-        label_source=settings.label_source,
-        min_positive_label=settings.min_positive_label,
-        max_positives=settings.max_positives,
-        teacher=settings.teacher,
-        batch_size=settings.batch_size,
-        max_length=settings.max_length,
-        query_max_length=settings.query_max_length,
-        dev_fraction=settings.dev_fraction,
-        max_dev_queries=settings.max_dev_queries,
-        dev_depth=settings.dev_depth,
-        max_train_queries=settings.max_train_queries,
-        num_workers=settings.num_workers,
-        shuffle=settings.shuffle,
-        seed=seed,
-    )
+    datamodule = training_datamodule(context, settings, tokenizer)
     module = RerankModule(
         model,
         settings.loss_pairs(),
