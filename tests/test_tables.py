@@ -256,3 +256,16 @@ def test_cli_reports_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[s
     log_run(uri, artifacts, "x", "bm25", "scifact", {"ndcg@10": {"q1": 0.5, "q2": 0.1}})
     assert main(["table", "--experiment", "y", "--tracking-uri", uri]) == 2
     assert "experiment 'y' does not exist" in capsys.readouterr().err
+
+
+def test_collapsed_trainings_are_flagged_in_the_table(tmp_path: Path) -> None:
+    uri, artifacts = store_uri(tmp_path)
+    scores = {"ndcg@10": {q: 0.5 for q in QIDS}}
+    log_run(uri, artifacts, "t", "bm25", "helpdesk", scores)
+    log_run(uri, artifacts, "t", "bm25>>ft", "helpdesk", scores, tags={"status_collapse": "true"})
+    log_run(uri, artifacts, "t", "bm25>>ok", "helpdesk", scores, tags={"status_collapse": "false"})
+    runs_store = RunStore(uri)
+    table = build_table(runs_store.search("t"), runs_store.per_query, metrics=("ndcg@10",))
+    assert table.row_labels == ("bm25", "bm25>>ft ⚠", "bm25>>ok")
+    markdown = table.to_markdown()
+    assert "| bm25>>ft ⚠ |" in markdown and "training collapsed" in markdown

@@ -505,7 +505,19 @@ def build_table(
                         seed,
                     )
                     n_queries[col_key] = len(shared) if shared else len(values[baseline])
-    labels = tuple((row_labels or {}).get(r, r) for r in row_keys)
+    collapsed = {
+        row
+        for (row, _), group in grid.items()
+        if any(run.tags.get("status_collapse") == "true" for run in group.runs)
+    }
+    labels = tuple(
+        (row_labels or {}).get(r, r) + (" ⚠" if r in collapsed else "") for r in row_keys
+    )
+    if collapsed:
+        notes.append(
+            "⚠: training collapsed: the fine-tuned model was no better than its first stage on "
+            "dev (MLflow tag collapse_reason); its numbers are not evidence for fine-tuning."
+        )
     if any(c.n_runs > 1 for row in cells for c in row):
         notes.insert(0, "Values are means over seeds ± sample standard deviation.")
     if baseline is not None and n_queries:
