@@ -144,3 +144,23 @@ def test_ddp_workers_under_hydra_make_no_folder_and_no_run(home: Path, tiny_ce: 
     assert "bm25>>finetuned" in output  # the table, printed by rank 0 only
     assert output.count("| bm25>>finetuned |") == 1
     assert "MEMBER: 2/2" in output  # rank 1 really trained
+
+
+def test_every_train_recipe_composes_and_instantiates() -> None:
+    from hydra import compose, initialize_config_module
+    from hydra.utils import instantiate
+
+    from rerank_bench.reranking.bi_encoder import BiEncoderReranker
+    from rerank_bench.reranking.finetuned import FineTunedReranker
+
+    recipes = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "train").glob("*.yaml"))
+    assert {"default", "fast", "short", "distill", "pairwise", "pointwise"} <= set(recipes)
+    for recipe in recipes:
+        with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
+            cfg = compose("config", [f"train={recipe}", "reranker=finetuned", "labels=nrr"])
+        reranker = instantiate(cfg.reranker)
+        assert isinstance(reranker, FineTunedReranker) and reranker.train is not None
+        assert reranker.train.max_positives == 3  # from labels=nrr, whatever the recipe
+        assert type(reranker.train.label_source).__name__ == "FeedbackLabelSource"
+        if recipe == "distill":
+            assert isinstance(reranker.train.teacher, BiEncoderReranker)

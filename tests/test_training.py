@@ -265,3 +265,25 @@ def test_finetuned_reranker_trains_then_is_reused_by_run_id_with_interpolation(
     assert {q: set(d) for q, d in fused.items()} == {q: set(d) for q, d in first.items()}
     history = MlflowClient(tracking_uri=uri).get_metric_history(run_id, "interpolation_weight")
     assert [m.value for m in history] == [reused.weight]
+
+
+def test_distillation_from_a_teacher_reranker(tiny_model: Path, tmp_path: Path) -> None:
+    """MarginMSE needs a teacher's scores for every group: a real bi-encoder re-ranker."""
+    from _neural_helpers import tiny_bert
+
+    from rerank_bench.reranking.bi_encoder import BiEncoderReranker
+    from rerank_bench.training.losses import MarginMSELoss
+
+    teacher = BiEncoderReranker(
+        model=str(tiny_bert(tmp_path / "teacher", kind="encoder")), show_progress=False
+    )
+    settings = _settings(
+        tiny_model,
+        losses=[{"loss": MarginMSELoss(), "weight": 1.0}, {"loss": LocalizedContrastiveLoss()}],
+        teacher=teacher,
+        max_steps=4,
+    )
+    fit_cross_encoder(_context(tmp_path), settings)
+    rows = list(csv.DictReader((tmp_path / "training" / "curves" / "metrics.csv").open()))
+    margin = [float(r["train/MarginMSELoss"]) for r in rows if r.get("train/MarginMSELoss")]
+    assert len(margin) == 4 and all(np.isfinite(margin)) and max(margin) > 0
