@@ -67,6 +67,7 @@ _SPEC_KEYS = {
     "conditions",
     "showcase",
     "showcase_depth",
+    "subsets",
 }
 _CONDITION_KEYS = {"name", "display", "overrides", "expected", "tolerance"}
 
@@ -132,6 +133,8 @@ class ExperimentSpec:
         common_overrides: overrides applied before each condition's own.
         showcase: dataset -> query ids whose top documents RESULTS.md shows for every system.
         showcase_depth: how many top documents it shows.
+        subsets: dataset -> subset label -> file of query ids (one per line; ``pkg:`` paths
+            allowed): RESULTS.md adds each condition's mean metrics on each subset.
     """
 
     name: str
@@ -147,6 +150,7 @@ class ExperimentSpec:
     common_overrides: tuple[str, ...] = ()
     showcase: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     showcase_depth: int = 3
+    subsets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def condition(self, name: str) -> Condition:
         """The condition called ``name``.
@@ -337,6 +341,17 @@ def load_spec(path: str | Path) -> ExperimentSpec:
             ).items()
         },
         showcase_depth=int(where.number(data.get("showcase_depth", 3), "showcase_depth")),
+        subsets={
+            str(dataset): {
+                str(label): where.string(file, f"subsets.{dataset}.{label}")
+                for label, file in where.mapping(
+                    files, f"subsets.{dataset}", set(files or {})
+                ).items()
+            }
+            for dataset, files in where.mapping(
+                data.get("subsets", {}), "subsets", set(data.get("subsets") or {})
+            ).items()
+        },
     )
 
 
@@ -650,6 +665,9 @@ def results_markdown(report: ReproReport) -> str:
             f"| {check.condition} | {check.dataset} | {check.metric} | {exp} | {got} | {diff} "
             f"| {tol} | {check.verdict} |"
         )
+    for dataset, files in spec.subsets.items():
+        lines += ["", f"## By query subset: {dataset}", ""]
+        lines.append(_subset_table(report, store, dataset, files).rstrip())
     for dataset, query_ids in spec.showcase.items():
         lines += ["", f"## Top {spec.showcase_depth} per system: {dataset}", ""]
         lines.append(_showcase(report, store, dataset, query_ids).rstrip())
@@ -664,6 +682,48 @@ def results_markdown(report: ReproReport) -> str:
         note = "reused" if (condition, dataset) in report.reused else "ran"
         lines.append(f"| {condition} | {dataset} | `{run_id}` | {note} |")
     return "\n".join(lines) + "\n"
+
+
+def _subset_table(
+    report: ReproReport, store: Any, dataset: str, files: Mapping[str, str]
+) -> str:
+    """Mean metrics of every condition on each query subset (and on all queries), from the
+    per-query values the runs logged; a subset's size is the number of its queries evaluated."""
+    from rerank_bench.data.io import read_lines
+    from rerank_bench.data.sources import resolve_path
+
+    subsets = {
+        label: {line.strip() for _, line in read_lines(resolve_path(path)) if line.strip()}
+        for label, path in files.items()
+    }
+    cells = [(c, run_id) for (c, d), run_id in report.run_ids.items() if d == dataset]
+    display = {c.name: c.display for c in report.spec.conditions}
+    metric = report.spec.metrics[0]
+    header, rows = None, []
+    for condition, run_id in cells:
+        values = store.per_query(run_id).metric(metric) or {}
+        groups = {"all": set(values), **{k: v & set(values) for k, v in subsets.items()}}
+        if header is None:
+            header = [f"{label} ({len(ids)})" for label, ids in groups.items()]
+            header += [f"not {label} ({len(values) - len(groups[label])})" for label in subsets]
+        means = [_mean(values, ids) for ids in groups.values()]
+        means += [_mean(values, set(values) - groups[label]) for label in subsets]
+        rows.append(f"| {display[condition]} | " + " | ".join(means) + " |")
+    if header is None:
+        return f"No run on {dataset!r}."
+    return "\n".join(
+        [
+            f"{metric} by query subset (query counts in parentheses).",
+            "",
+            "| System | " + " | ".join(header) + " |",
+            "| :-- |" + " --: |" * len(header),
+            *rows,
+        ]
+    )
+
+
+def _mean(values: Mapping[str, float], ids: set[str]) -> str:
+    return f"{sum(values[q] for q in ids) / len(ids):.4f}" if ids else "—"
 
 
 def _showcase(report: ReproReport, store: Any, dataset_name: str, query_ids: Sequence[str]) -> str:

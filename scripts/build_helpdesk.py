@@ -3426,6 +3426,7 @@ def build() -> dict[str, str]:
             if assignment[qid] == split:
                 lines += [f"{qid}\t{doc}\t{grade}" for doc, grade in sorted(q.judgments.items())]
         files[f"qrels/{split}.tsv"] = "\n".join(lines) + "\n"
+    files["subsets/trap.txt"] = "".join(f"{qid}\n" for qid, q in questions.items() if q.trap)
     files["README.md"] = _card(questions, assignment)
     return files
 
@@ -3717,6 +3718,8 @@ def _card(questions: dict[str, _Question], assignment: dict[str, str]) -> str:
         "is there for analysis and for simulating interaction logs.\n"
         "- `qrels/{train,dev,test}.tsv`: `query-id<TAB>corpus-id<TAB>score` with a header "
         "line.\n"
+        "- `subsets/trap.txt`: the ids of the trap questions, one per line (for reporting "
+        "results on them apart, e.g. an experiment spec's `subsets`).\n"
     )
 
     add("## Intended use\n")

@@ -27,6 +27,7 @@ metrics: [ndcg_at_10, recall_at_100]
 tolerance: 0.0001
 showcase: {dl19_tiny: ["19335"]}
 showcase_depth: 2
+subsets: {dl19_tiny: {picked: SUBSET}}
 conditions:
   - name: replay
     display: BM25 run file
@@ -66,6 +67,8 @@ def test_dl19_reference_spec_is_valid(repo_root: Path) -> None:
         "splade_pp_ed",
         "ada2",
         "repllama",
+        "bm25_splade",
+        "bm25_minilm",
     ]
     expected = {c.name: c.expected["dl19"]["ndcg_at_10"] for c in spec.conditions}
     assert expected["bm25"] == 0.5058 and expected["splade_pp_ed"] == 0.7308
@@ -73,7 +76,7 @@ def test_dl19_reference_spec_is_valid(repo_root: Path) -> None:
     assert spec.baseline == "bm25" and spec.conditions[0].tolerance == Tolerance(1e-4, 5e-4)
     cells = plan(spec)
     assert all(c.overrides[-1] == "dataset=dl19" for c in cells)
-    assert len({c.config_hash for c in cells}) == 6
+    assert len({c.config_hash for c in cells}) == 8
 
 
 @pytest.mark.parametrize(
@@ -135,7 +138,10 @@ def test_verdicts_fail_on_gains_too() -> None:
 
 
 def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> None:
-    spec = load_spec(_spec(tmp_path, TINY_SPEC.replace("EXPECTED", "null")))
+    subset = tmp_path / "picked.txt"
+    subset.write_text("19335\n", encoding="utf-8")
+    text = TINY_SPEC.replace("SUBSET", str(subset))
+    spec = load_spec(_spec(tmp_path, text.replace("EXPECTED", "null")))
     first = reproduce(spec, env)
     assert [c.verdict for c in first.checks] == ["NEW", "NEW"]
     assert not first.failed and not first.reused
@@ -146,7 +152,7 @@ def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> 
     assert run.tags["repro_config_hash"] == plan(spec)[0].config_hash
 
     # The recorded value now checks OK, and nothing is re-run: finished runs are reused.
-    spec = load_spec(_spec(tmp_path, TINY_SPEC.replace("EXPECTED", f"{value:.6f}")))
+    spec = load_spec(_spec(tmp_path, text.replace("EXPECTED", f"{value:.6f}")))
     again = reproduce(spec, env)
     assert again.checks[0].verdict == "OK"
     assert again.run_ids == first.run_ids
@@ -163,6 +169,12 @@ def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> 
     # each system's top 2 for the showcase query, with the judged grade of each document
     assert "## Top 2 per system: dl19_tiny" in results
     assert '### 19335: "anthropological definition of environment"' in results
+    # means on a query subset and on the rest, from the per-query values each run logged
+    subsets = results.split("## By query subset: dl19_tiny")[1].split("##")[0]
+    assert "| System | all (10) | picked (1) | not picked (9) |" in subsets
+    per_query = RunStore(env).per_query(first.run_ids[("replay", "dl19_tiny")])
+    picked = per_query.metric("ndcg_at_10")["19335"]  # type: ignore[index]
+    assert f"| BM25 run file | {value:.4f} | {picked:.4f} |" in subsets
     showcase = results.split("## Top 2 per system")[1]
     row = next(line for line in showcase.splitlines() if line.startswith("| BM25 run file |"))
     assert row.count("(") == 2 and "unjudged" not in row.split("|")[2]
