@@ -310,8 +310,12 @@ def _log_metrics(
     values.update({f"time_{stage}_s": s for stage, s in timings.items()})
     if timings.get("first_stage"):
         values["queries_per_s_first_stage"] = n_queries / timings["first_stage"]
-    if timings.get("rerank") and n_pairs:
-        values["pairs_per_s_rerank"] = n_pairs / timings["rerank"]
+    stats = reranker.score_stats() if reranker is not None else None
+    scored = n_pairs if stats is None else stats[0]
+    if stats is not None:
+        values["rerank_pairs_scored"], values["rerank_pairs_cached"] = stats
+    if timings.get("rerank") and scored:  # pairs served by the score cache are not throughput
+        values["pairs_per_s_rerank"] = scored / timings["rerank"]
     values["n_queries"] = final.n_queries
     values["n_unanswered"] = final.n_unanswered
     mlflow.log_metrics(values)

@@ -143,3 +143,14 @@ def test_api_dry_run_logs_an_estimate_and_no_scores(home: Path, data_root: Path)
     assert run.data.tags["dry_run"] == "true"
     assert set(stopped.value.estimate) <= set(run.data.metrics)
     assert not any(k.startswith("ndcg") for k in run.data.metrics)
+
+
+def test_cached_rescoring_is_not_reported_as_throughput(home: Path, data_root: Path) -> None:
+    overrides = ["dataset=dl19_tiny", "retriever=bm25", "reranker=splade", "reranker.depth=5"]
+    first = _client(home).get_run(run_overrides(overrides).run_id).data.metrics
+    again = _client(home).get_run(run_overrides(overrides).run_id).data.metrics
+    assert first["rerank_pairs_scored"] == 50 and first["rerank_pairs_cached"] == 0
+    assert first["pairs_per_s_rerank"] > 0
+    assert again["rerank_pairs_scored"] == 0 and again["rerank_pairs_cached"] == 50
+    assert "pairs_per_s_rerank" not in again  # served by the score cache: no throughput claim
+    assert again["ndcg_at_10"] == first["ndcg_at_10"]

@@ -67,7 +67,12 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     assert run.data.params["dataset.logs"].endswith("helpdesk/logs/train.jsonl.gz']")
     for metric in ("ndcg_at_10", "train/loss", "val_ndcg_at_10", "interpolation_weight"):
         assert metric in run.data.metrics, metric
-    assert run.data.tags["status_collapse"] in {"true", "false"}
+    assert run.data.tags["status_collapse"] in {"true", "false"}  # of the interpolation...
+    assert run.data.tags["model_alone_collapsed"] in {"true", "false"}  # ...and of the model
+    collapsed = run.data.metrics["interpolation_dev_ndcg_at_10"] <= run.data.metrics.get(
+        "train_first_stage_val_ndcg_at_10", 1.0
+    )
+    assert (run.data.tags["status_collapse"] == "true") == collapsed
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     assert "model/config.json" in {a.path for a in client.list_artifacts(result.run_id, "model")}
     assert (result.output_dir / RUN_ID_FILE).read_text().strip() == result.run_id

@@ -55,6 +55,10 @@ class ScoreCache:
         self.namespace = namespace
         self.folder = Path(root) / "scores" / namespace_hash(namespace) if root else None
         self._scores: dict[bytes, float] = {}
+        self.hits = 0
+        """Distinct pairs found in the cache by :func:`cached_scores` calls."""
+        self.computed = 0
+        """Distinct pairs scored (not found) by :func:`cached_scores` calls."""
         if self.folder is not None:
             self._load()
 
@@ -135,6 +139,8 @@ def cached_scores(
         if key not in todo and cache.get(key) is None:
             todo[key] = (query, doc)
     hits = len(set(keys)) - len(todo)
+    cache.hits += hits
+    cache.computed += len(todo)
     log.info("score cache: %d of %d distinct pairs cached, %d to score", hits, hits + len(todo),
              len(todo))
     pending = list(todo.items())

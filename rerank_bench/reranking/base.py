@@ -6,12 +6,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from rerank_bench.data.records import Corpus, Dataset, Queries, Run, ranking
 from rerank_bench.retrieval.base import Retriever
+
+if TYPE_CHECKING:  # the inference package imports torch; BM25-only runs never load it
+    from rerank_bench.inference.score_cache import ScoreCache
 
 __all__ = ["FitContext", "Reranker", "Trainable", "merge_reranked"]
 
@@ -26,9 +29,19 @@ class Reranker(ABC):
     """
 
     name: str = "reranker"
+    _cache: ScoreCache | None = None
+    """Where a re-ranker that caches its scores keeps them (read by :meth:`score_stats`)."""
 
     def __init__(self, depth: int = 100) -> None:
         self.depth = depth
+
+    def score_stats(self) -> tuple[int, int] | None:
+        """``(pairs scored, pairs read from the score cache)`` so far, if scores are cached.
+
+        Throughput must count the pairs actually scored: a re-ranking served from the cache
+        would otherwise report hundreds of thousands of pairs per second.
+        """
+        return None if self._cache is None else (self._cache.computed, self._cache.hits)
 
     @abstractmethod
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:

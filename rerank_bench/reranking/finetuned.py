@@ -243,12 +243,33 @@ class FineTunedReranker(Reranker):
             best,
             {w: round(v, 4) for w, v in results.items()},
         )
+        first_stage = evaluate_run(
+            dm.dev_qrels, dm.dev_candidates, ["ndcg@10"], context.dataset.rel_level
+        ).mean["ndcg@10"]
         if context.mlflow_run_id is not None:
             from mlflow.tracking import MlflowClient
 
+            run_id = context.mlflow_run_id
             client = MlflowClient(tracking_uri=context.tracking_uri)
-            client.log_metric(context.mlflow_run_id, "interpolation_weight", best)
-            client.log_metric(context.mlflow_run_id, "interpolation_dev_ndcg_at_10", results[best])
+            client.log_metric(run_id, "interpolation_weight", best)
+            client.log_metric(run_id, "interpolation_dev_ndcg_at_10", results[best])
+            # The run's system is the interpolation: its collapse verdict is the interpolation's
+            # (a model weak alone can still add to the first stage), the model's is kept apart.
+            run = client.get_run(run_id)
+            model_collapsed = run.data.tags.get("status_collapse")
+            if model_collapsed is not None:
+                client.set_tag(run_id, "model_alone_collapsed", model_collapsed)
+            collapsed = results[best] <= first_stage + 1e-9
+            client.set_tag(run_id, "status_collapse", str(collapsed).lower())
+            if collapsed:
+                client.set_tag(
+                    run_id,
+                    "collapse_reason",
+                    f"interpolation adds nothing on dev: best dev ndcg@10 {results[best]:.4f} "
+                    f"(weight {best}) vs the first stage's {first_stage:.4f}",
+                )
+            elif run.data.tags.get("collapse_reason"):
+                client.delete_tag(run_id, "collapse_reason")
         return best
 
     # -- re-ranking -------------------------------------------------------------------------------
@@ -259,6 +280,10 @@ class FineTunedReranker(Reranker):
                 "FineTunedReranker used before fit(); the pipeline calls fit(FitContext) first."
             )
         return self._scorer
+
+    def score_stats(self) -> tuple[int, int] | None:
+        """The scoring cross-encoder's ``(pairs scored, pairs from the cache)``."""
+        return None if self._scorer is None else self._scorer.score_stats()
 
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
         """Raw logits of the fine-tuned model for aligned pairs."""
