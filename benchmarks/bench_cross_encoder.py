@@ -1,10 +1,10 @@
-"""Cross-encoder throughput: ours (fp32, bf16) vs sentence-transformers ``CrossEncoder.predict``.
+"""Cross-encoder throughput: ours (fp32, bf16, int8) vs sentence-transformers CrossEncoder.predict.
 
 Same model, same real SciFact pairs (BM25 top-``depth`` of the first test queries, title + text),
 same max length (256, longest-first truncation on both sides), each variant in its own process
 after a warm-up. Reports pairs/s, real tokens/s, peak memory, the largest score difference against
-sentence-transformers, and nDCG@10 of each variant's re-ranking on those queries (bf16 must stay
-within 0.002 of fp32).
+sentence-transformers, and nDCG@10 of each variant's re-ranking on those queries (bf16 and int8
+must stay within 0.002 of fp32).
 
 Without ``--model`` the cross-encoder is the packaged MiniLM-L6 with a seeded 1-logit head:
 throughput is that of any MiniLM-L6 cross-encoder, but its nDCG is not meaningful; pass a trained
@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _neural_common import isolated, load_dataset  # noqa: E402
 
 WARMUP = 32
+PRECISIONS = ("fp32", "bf16", "int8")
 
 
 def _st(folder: str, pairs: list[tuple[str, str]], max_length: int) -> tuple[np.ndarray, float]:
@@ -83,7 +84,7 @@ def _splade(precision: str, queries: dict[str, str], corpus: object,
 
 
 def precision_check(depth: int) -> None:
-    """nDCG@10 of a trained ranker available offline (SPLADE-tiny) in fp32 and bf16."""
+    """nDCG@10 of a trained ranker available offline (SPLADE-tiny) in each precision."""
     from rerank_bench.evaluation.metrics import evaluate_run
     from rerank_bench.retrieval.bm25 import BM25Retriever
 
@@ -93,12 +94,14 @@ def precision_check(depth: int) -> None:
     scores = {}
     print(f"\nPrecision check: BM25 top-{depth} -> SPLADE-tiny on all {len(queries)} SciFact test "
           f"queries (same engine and bf16 path as the cross-encoder)")
-    for precision in ("fp32", "bf16"):
+    for precision in PRECISIONS:
         run, seconds, peak = isolated(_splade, precision, queries, dataset.corpus, first)
         scores[precision] = evaluate_run(split.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
         print(f"  {precision}: nDCG@10 {scores[precision]:.4f} ({seconds:.0f} s, {peak:.0f} MB)")
     bm25 = evaluate_run(split.qrels, first, ["ndcg@10"]).mean["ndcg@10"]
-    print(f"  bf16 - fp32: {scores['bf16'] - scores['fp32']:+.4f} (BM25 alone: {bm25:.4f})")
+    for precision in PRECISIONS[1:]:
+        print(f"  {precision} - fp32: {scores[precision] - scores['fp32']:+.4f}")
+    print(f"  (BM25 alone: {bm25:.4f})")
 
 
 def _default_model(folder: Path) -> str:
@@ -153,7 +156,7 @@ def main() -> None:
         if not args.skip_st:
             scores, seconds, peak = isolated(_st, folder, pairs, args.max_length)
             rows["sentence-transformers predict (fp32, bs 32)"] = (scores, None, seconds, peak)
-        for precision in ("fp32", "bf16"):
+        for precision in PRECISIONS:
             (scores, tokens), seconds, peak = isolated(_ours, folder, pairs, args.max_length,
                                                        precision)
             rows[f"ours {precision} (length-sorted, token budget)"] = (scores, tokens, seconds,
@@ -171,9 +174,10 @@ def main() -> None:
         diff = f"{np.abs(scores - base[0]).max():12.2e}" if base else "         n/a"
         print(f"{name:48s} {len(pairs) / seconds:8.1f} {tokens / seconds:9.0f} {peak:8.0f} "
               f"{ratio} {diff} {ndcg(scores):8.4f}")
-    bf16 = rows["ours bf16 (length-sorted, token budget)"][0]
-    print(f"nDCG@10 bf16 - fp32: {ndcg(bf16) - ndcg(fp32):+.4f}; "
-          f"BM25 first stage nDCG@10: {ndcg(np.array([first[q][d] for q, d in keys])):.4f}")
+    for precision in PRECISIONS[1:]:
+        other = rows[f"ours {precision} (length-sorted, token budget)"][0]
+        print(f"nDCG@10 {precision} - fp32: {ndcg(other) - ndcg(fp32):+.4f}")
+    print(f"BM25 first stage nDCG@10: {ndcg(np.array([first[q][d] for q, d in keys])):.4f}")
 
 
 if __name__ == "__main__":

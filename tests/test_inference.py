@@ -96,6 +96,11 @@ def test_batch_size_does_not_change_scores(tiny_ce, tokenizer) -> None:  # type:
                                          show_progress=False))
     assert np.abs(bf16 - runs[0]).max() < 0.05
     assert np.isfinite(runs[0]).all()
+    int8 = score_pairs(tiny_ce, tokenizer, queries, docs,
+                       InferenceSettings(max_length=128, precision="int8", device="cpu",
+                                         show_progress=False))
+    assert np.abs(int8 - runs[0]).max() < 0.05 and not np.array_equal(int8, runs[0])
+    assert all(type(m).__name__ != "DynamicQuantizedLinear" for m in tiny_ce.modules())  # a copy
 
 
 def test_settings_and_devices_reject_bad_values() -> None:

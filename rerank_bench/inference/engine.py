@@ -140,11 +140,27 @@ def _replica(model: Any, device: torch.device, precision: str, first: bool) -> A
     """
     if precision == "bf16" and device.type == "cpu":
         return copy.deepcopy(model).to(device=device, dtype=torch.bfloat16)
+    if precision == "int8":
+        if device.type != "cpu":
+            raise ConfigError("precision=int8 runs on the CPU only. Fix: use bf16 on GPUs.")
+        return _quantized(model)
     return model.to(device) if first else copy.deepcopy(model).to(device)
 
 
+def _quantized(model: Any) -> Any:
+    """A copy of ``model`` with int8 weights in every linear layer (activations quantized on the
+    fly): ~2x fp32 on this CPU (AVX-512 VNNI) for score changes of ~1e-2 on raw logits."""
+    import warnings
+
+    with warnings.catch_warnings():  # eager-mode quantization is deprecated in favour of torchao
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model).to("cpu"), {torch.nn.Linear}, dtype=torch.qint8
+        )
+
+
 def _autocast_precision(device: torch.device, precision: str) -> str:
-    return "fp32" if precision == "bf16" and device.type == "cpu" else precision
+    return "fp32" if precision in ("bf16", "int8") and device.type == "cpu" else precision
 
 
 def _relevance_step(activation: Literal["none", "sigmoid"]) -> Step:

@@ -14,7 +14,7 @@ from rerank_bench.errors import ConfigError
 
 __all__ = ["InferenceSettings", "Precision"]
 
-Precision = Literal["fp32", "bf16", "fp16"]
+Precision = Literal["fp32", "bf16", "fp16", "int8"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class InferenceSettings:
             inputs hold more items.
         max_batch_size: upper bound on items per batch, whatever their length.
         precision: ``fp32``; ``bf16`` (a bf16 copy of the weights on the CPU, autocast on CUDA);
-            ``fp16`` (autocast, CUDA only).
+            ``fp16`` (autocast, CUDA only); ``int8`` (CPU only: dynamic int8 quantization of the
+            linear layers, weights int8 and activations quantized per batch).
         device: ``auto`` (all visible GPUs, else CPU), ``cpu``, ``cuda`` (all GPUs), ``cuda:1``, or
             ``cuda:0,cuda:1``; several devices run one worker per device.
         show_progress: show a progress bar with items/s.
@@ -59,9 +60,9 @@ class InferenceSettings:
             )
         if self.max_batch_size < 1:
             raise ConfigError(f"max_batch_size must be >= 1, got {self.max_batch_size}.")
-        if self.precision not in ("fp32", "bf16", "fp16"):
+        if self.precision not in ("fp32", "bf16", "fp16", "int8"):
             raise ConfigError(
-                f"precision must be one of fp32, bf16, fp16; got {self.precision!r}."
+                f"precision must be one of fp32, bf16, fp16, int8; got {self.precision!r}."
             )
 
     def score_key(self) -> dict[str, Any]:

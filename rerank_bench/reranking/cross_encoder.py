@@ -23,7 +23,13 @@ from typing import Any, Literal
 import numpy as np
 
 from rerank_bench.errors import ConfigError
-from rerank_bench.inference import InferenceSettings, ScoreCache, cached_scores, score_pairs
+from rerank_bench.inference import (
+    InferenceSettings,
+    Precision,
+    ScoreCache,
+    cached_scores,
+    score_pairs,
+)
 from rerank_bench.models import LazyModel
 from rerank_bench.reranking.base import Reranker
 
@@ -58,7 +64,7 @@ class CrossEncoderReranker(Reranker):
             longest-first truncation (what sentence-transformers does).
         batch_tokens: padded tokens per batch.
         max_batch_size: most pairs per batch.
-        precision: ``fp32``, ``bf16`` (CPU and CUDA) or ``fp16`` (CUDA).
+        precision: ``fp32``, ``bf16`` (CPU and CUDA), ``fp16`` (CUDA) or ``int8`` (CPU).
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``cuda:0,cuda:1``.
         cache_dir: score cache root (``${paths.cache}``); ``None`` = in memory only.
         activation: ``auto``, ``sigmoid`` or ``none`` (see the module docstring).
@@ -77,7 +83,7 @@ class CrossEncoderReranker(Reranker):
         query_max_length: int | None = 64,
         batch_tokens: int = 4096,
         max_batch_size: int = 256,
-        precision: Literal["fp32", "bf16", "fp16"] = "fp32",
+        precision: Precision = "fp32",
         device: str = "auto",
         cache_dir: str | Path | None = None,
         activation: str = "auto",

@@ -23,6 +23,7 @@ import torch
 
 from rerank_bench.inference import (
     InferenceSettings,
+    Precision,
     ScoreCache,
     TextEncoder,
     cached_scores,
@@ -59,7 +60,7 @@ class SpladeReranker(Reranker):
         query_max_length: token budget of a query.
         batch_tokens: padded tokens per batch (small: see the module docstring).
         max_batch_size: most texts per batch.
-        precision: ``fp32``, ``bf16`` or ``fp16`` (CUDA).
+        precision: ``fp32``, ``bf16``, ``fp16`` (CUDA) or ``int8`` (CPU).
         device: ``auto``, ``cpu``, ``cuda``...
         cache_dir: score cache root (``${paths.cache}``).
         name: system name in tables.
@@ -77,7 +78,7 @@ class SpladeReranker(Reranker):
         query_max_length: int = 64,
         batch_tokens: int = 2048,
         max_batch_size: int = 64,
-        precision: Literal["fp32", "bf16", "fp16"] = "fp32",
+        precision: Precision = "fp32",
         device: str = "auto",
         cache_dir: str | Path | None = None,
         name: str = "splade",

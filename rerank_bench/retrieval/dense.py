@@ -43,7 +43,7 @@ class DenseEncoder:
         query_max_length: token budget of a query.
         batch_tokens: padded tokens per batch.
         max_batch_size: most texts per batch.
-        precision: ``fp32``, ``bf16`` or ``fp16`` (CUDA).
+        precision: ``fp32``, ``bf16``, ``fp16`` (CUDA) or ``int8`` (CPU).
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:N``...
         show_progress: progress bars.
         revision: hub revision for hub ids.
