@@ -173,6 +173,21 @@ def test_continuous_labels_from_a_label_source(tokenizer) -> None:
     assert {g[2][0] for g in _all_groups(module)} == {0.75}
 
 
+def test_log_labels_validate_on_their_own_labels_unless_told_otherwise(tokenizer) -> None:
+    dataset = _dataset()
+    candidates = {**_candidates(dataset), "t1": {"d1": 2.0, "d2": 1.0}}
+    own = _module(tokenizer, dataset, candidates=candidates, dev_split="test",
+                  label_source=_ContinuousLabels(0.75))
+    own.setup("fit")  # a log has no judged dev split: held-out queries, judged by the labels
+    assert "t1" not in own.dev_queries and len(own.dev_queries) == 4
+    assert all(grades == {f"d{q[1:]}": 3} for q, grades in own.dev_qrels.items())
+    judged = _module(tokenizer, dataset, candidates=candidates, dev_split="test",
+                     label_source=_ContinuousLabels(0.75), dev_from_labels=False)
+    judged.setup("fit")  # a small judged dev set beside log training
+    assert judged.dev_queries == {"t1": "held out test query"}
+    assert judged.dev_qrels == {"t1": {"d1": 1}}
+
+
 def test_labels_outside_unit_interval_are_refused(tokenizer) -> None:
     with pytest.raises(DataFormatError, match=r"is 1\.5; expected a continuous label in \[0, 1\]"):
         _module(tokenizer, label_source=_ContinuousLabels(1.5)).setup("fit")

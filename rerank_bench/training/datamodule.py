@@ -121,6 +121,8 @@ class RerankDataModule(pl.LightningDataModule):
         label_source: where labels come from; default: the split's qrels divided by the max grade.
         min_positive_label: labels at or above this are positives; ``None``: any label > 0.
         max_positives: keep each query's this many highest-labelled positives; ``None``: all.
+        dev_from_labels: judge dev with the training labels on held-out training queries;
+            ``None``: exactly when ``label_source`` is not the qrels (see ``dev_split``).
         teacher: optional scorer with ``score(queries, docs)`` whose scores feed distillation.
         batch_size: groups per training batch.
         max_length: the longest (query, document) pair in tokens.
@@ -147,6 +149,7 @@ class RerankDataModule(pl.LightningDataModule):
         label_source: LabelSource | None = None,
         min_positive_label: float | None = None,
         max_positives: int | None = None,
+        dev_from_labels: bool | None = None,
         teacher: Any | None = None,
         batch_size: int = 4,
         max_length: int = 256,
@@ -175,7 +178,11 @@ class RerankDataModule(pl.LightningDataModule):
         self.candidates = candidates
         self.sampling = sampling or NegativeSampling()
         self.label_source: LabelSource = label_source or QrelsLabelSource()
-        self.dev_from_labels = not isinstance(self.label_source, QrelsLabelSource)
+        self.dev_from_labels = (
+            not isinstance(self.label_source, QrelsLabelSource)
+            if dev_from_labels is None
+            else dev_from_labels
+        )
         self.min_positive_label = min_positive_label
         if max_positives is not None and max_positives < 1:
             raise ValueError(f"RerankDataModule: max_positives must be >= 1, got {max_positives}.")

@@ -75,6 +75,10 @@ class TrainSettings:
         min_positive_label: labels at or above this are positives (``None``: any > 0).
         max_positives: keep each query's this many highest-labelled positives (``None``: all);
             click-derived labels are > 0 for every document shown, so this bounds the groups.
+        dev_from_labels: judge dev with the training labels on held-out training queries
+            (``True``) or with the dataset's dev split (``False``); ``None``: ``True`` exactly
+            when labels come from a label source (e.g. a log). Log-judged dev inherits the
+            logged ranker's exposure bias: on the helpdesk it scores BM25 0.90 and prefers it.
         teacher: scorer with ``score(queries, docs)`` for distillation losses.
         accelerator, devices, num_nodes, strategy, precision: passed to the Lightning Trainer
             (``strategy: ddp`` / ``ddp_spawn``; ``precision: bf16-mixed`` on GPU).
@@ -110,6 +114,7 @@ class TrainSettings:
     label_source: LabelSource | None = None
     min_positive_label: float | None = None
     max_positives: int | None = None
+    dev_from_labels: bool | None = None
     teacher: Any | None = None
     accelerator: str = "auto"
     devices: int | str | list[int] = 1
@@ -284,6 +289,7 @@ def training_datamodule(
         "label_source": settings.label_source,
         "min_positive_label": settings.min_positive_label,
         "max_positives": settings.max_positives,
+        "dev_from_labels": settings.dev_from_labels,
         "teacher": settings.teacher,
         "batch_size": settings.batch_size,
         "max_length": settings.max_length,
