@@ -212,5 +212,5 @@ def test_dl19_reference_reproduces(
     )
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "6 OK (dl19_reference)" in out
+    assert "8 OK (dl19_reference)" in out
     assert "| SPLADE++ ED | <u>0.7308</u>†" in results.read_text(encoding="utf-8")
