@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import mlflow
 import numpy as np
@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from rerank_bench.cache import CacheDir
 from rerank_bench.data.io import atomic_write, read_trec_run, write_trec_run
-from rerank_bench.data.records import Corpus, Queries, Run
+from rerank_bench.data.records import Corpus, Dataset, Queries, Run
 from rerank_bench.distributed import ddp_worker_run_id
 from rerank_bench.errors import ConfigError, DdpWorkerDone, DryRunStop
 from rerank_bench.evaluation.metrics import Evaluation, evaluate_run, metric_key, query_set_id
@@ -194,16 +194,7 @@ def run(cfg: DictConfig) -> RunResult:
         with atomic_write(out / RUN_ID_FILE) as handle:
             handle.write(run_id + "\n")
         log_params_once({"fingerprint.retriever": json.dumps(retriever.cache_key())})
-        context = FitContext(
-            dataset=dataset,
-            train_split=source.train_split,
-            dev_split=source.dev_split,
-            first_stage=retriever,
-            output_dir=out,
-            mlflow_run_id=run_id,
-            tracking_uri=uri,
-            seed=int(cfg.seed),
-        )
+        context = _fit_context(cfg, out, source, dataset, retriever, run_id, uri)
         try:
             first, final = _run_stages(retriever, reranker, context, split.queries, cfg, timings)
         except DryRunStop as stop:
@@ -245,19 +236,32 @@ def _train_as_ddp_worker(cfg: DictConfig, parent_run: str) -> None:
     reranker = instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
     if not isinstance(reranker, Trainable):
         raise ConfigError("a DDP worker process was started for a re-ranker that does not train.")
-    reranker.fit(
-        FitContext(
-            dataset=source.load(),
-            train_split=source.train_split,
-            dev_split=source.dev_split,
-            first_stage=retriever,
-            output_dir=_output_dir(cfg),
-            mlflow_run_id=parent_run,
-            tracking_uri=resolve_tracking_uri(cfg.tracking.uri),
-            seed=int(cfg.seed),
-        )
-    )
+    uri = resolve_tracking_uri(cfg.tracking.uri)
+    out, dataset = _output_dir(cfg), source.load()
+    reranker.fit(_fit_context(cfg, out, source, dataset, retriever, parent_run, uri))
     raise DdpWorkerDone("DDP worker finished training")
+
+
+def _fit_context(
+    cfg: DictConfig,
+    out: Path,
+    source: Any,  # the instantiated dataset config (a DatasetSource)
+    dataset: Dataset,
+    retriever: Retriever,
+    run_id: str,
+    uri: str,
+) -> FitContext:
+    """What a trainable re-ranker gets: the data, its splits, the first stage, folder and run."""
+    return FitContext(
+        dataset=dataset,
+        train_split=source.train_split,
+        dev_split=source.dev_split,
+        first_stage=retriever,
+        output_dir=out,
+        mlflow_run_id=run_id,
+        tracking_uri=uri,
+        seed=int(cfg.seed),
+    )
 
 
 def _run_stages(

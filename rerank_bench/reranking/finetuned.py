@@ -9,7 +9,6 @@ first stage is tuned on the dev split only, never on the evaluated split, and ge
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rerank_bench.cache import CacheDir, stable_hash
 from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Corpus, Queries, Run
 from rerank_bench.errors import ConfigError, ModelResolutionError
@@ -169,17 +169,11 @@ class FineTunedReranker(Reranker):
             "recipe": self.train.fingerprint(),
             "dataset": dataset.name,
             "corpus": dataset.corpus.fingerprint(),
-            "splits": {
-                name: hashlib.sha256(
-                    json.dumps(dataset.split(name).qrels, sort_keys=True).encode("utf-8")
-                ).hexdigest()[:16]
-                for name in splits
-            },
+            "splits": {name: stable_hash(dataset.split(name).qrels, 16) for name in splits},
             "first_stage": context.first_stage.cache_key(),
             "seed": context.seed,
         }
-        text = json.dumps(key, sort_keys=True, default=str)
-        folder = Path(str(cache_dir)) / "finetuned" / hashlib.sha256(text.encode()).hexdigest()[:20]
+        folder = CacheDir(str(cache_dir)).path_for("finetuned", key)
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "key.json").is_file():
             with atomic_write(folder / "key.json") as handle:
