@@ -3,18 +3,25 @@
 Same model, same real SciFact pairs (BM25 top-``depth`` of the first test queries, title + text),
 same max length (256, longest-first truncation on both sides), each variant in its own process
 after a warm-up. Reports pairs/s, real tokens/s, peak memory, the largest score difference against
-sentence-transformers, and nDCG@10 of each variant's re-ranking on those queries (bf16 and int8
-must stay within 0.002 of fp32).
+sentence-transformers, and nDCG@10 of each variant's re-ranking on those queries.
+
+sentence-transformers runs twice: as users run it, and with our engine's malloc tuning
+(:func:`rerank_bench.inference.allocator.keep_freed_buffers`), so that the share of the speed-up
+that comes from the allocator alone is visible.
 
 Without ``--model`` the cross-encoder is the packaged MiniLM-L6 with a seeded 1-logit head:
 throughput is that of any MiniLM-L6 cross-encoder, but its nDCG is not meaningful; pass a trained
 cross-encoder folder for meaningful nDCG figures.
 
-``--precision-check`` instead runs BM25 -> SPLADE-tiny (a trained ranker shipped offline, same
-engine and bf16 path) on all SciFact test queries in fp32 and bf16 and compares nDCG@10.
+``--precision-check`` instead re-ranks BM25's top-``depth`` of every SciFact and DL19 (pool) test
+query in fp32, bf16 and int8 and compares nDCG@10 (bf16 and int8 must stay within 0.002 of fp32):
+with ``--model FOLDER`` a trained cross-encoder, else SPLADE-tiny (a trained ranker shipped offline;
+same engine). Any cross-encoder trained here works as FOLDER, e.g. the helpdesk model of
+``rerank-bench run reranker=finetuned train=short``
+(``.rerank-bench/cache/finetuned/<hash>/training/model``).
 
 Usage: nice -n 10 python benchmarks/bench_cross_encoder.py [--pairs 5000] [--model FOLDER]
-       nice -n 10 python benchmarks/bench_cross_encoder.py --precision-check
+       nice -n 10 python benchmarks/bench_cross_encoder.py --precision-check [--model FOLDER]
 """
 
 from __future__ import annotations
@@ -32,12 +39,19 @@ from _neural_common import isolated, load_dataset  # noqa: E402
 
 WARMUP = 32
 PRECISIONS = ("fp32", "bf16", "int8")
+ST = "sentence-transformers predict (fp32, bs 32)"
 
 
-def _st(folder: str, pairs: list[tuple[str, str]], max_length: int) -> tuple[np.ndarray, float]:
+def _st(folder: str, pairs: list[tuple[str, str]], max_length: int,
+        tuned_malloc: bool) -> tuple[np.ndarray, float]:
     import time
 
     from sentence_transformers import CrossEncoder
+
+    from rerank_bench.inference.allocator import keep_freed_buffers
+
+    if tuned_malloc:
+        keep_freed_buffers()
 
     model = CrossEncoder(folder, device="cpu", max_length=max_length)
     model.predict(pairs[:WARMUP], batch_size=32)
@@ -70,38 +84,47 @@ def _ours(
     return (scores, tokens), seconds
 
 
-def _splade(precision: str, queries: dict[str, str], corpus: object,
-            first: dict[str, dict[str, float]]) -> tuple[dict[str, dict[str, float]], float]:
+def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: object,
+            first: dict[str, dict[str, float]], depth: int
+            ) -> tuple[dict[str, dict[str, float]], float]:
     import time
 
+    from rerank_bench.reranking.base import Reranker
+    from rerank_bench.reranking.cross_encoder import CrossEncoderReranker
     from rerank_bench.reranking.splade import SpladeReranker
 
-    reranker = SpladeReranker("splade-tiny", precision=precision,  # type: ignore[arg-type]
-                              device="cpu", show_progress=False)
+    common = {"depth": depth, "precision": precision, "device": "cpu", "show_progress": False}
+    reranker: Reranker = (SpladeReranker("splade-tiny", **common) if model is None  # type: ignore[arg-type]
+                          else CrossEncoderReranker(model, **common))  # type: ignore[arg-type]
     started = time.perf_counter()
     run = reranker.rerank(corpus, queries, first)  # type: ignore[arg-type]
     return run, time.perf_counter() - started
 
 
-def precision_check(depth: int) -> None:
-    """nDCG@10 of a trained ranker available offline (SPLADE-tiny) in each precision."""
+def precision_check(depth: int, model: str | None) -> None:
+    """nDCG@10 of a trained ranker in each precision, on SciFact and the DL19 pool."""
     from rerank_bench.evaluation.metrics import evaluate_run
     from rerank_bench.retrieval.bm25 import BM25Retriever
 
-    dataset, split = load_dataset("scifact")
-    queries = split.judged_queries()
-    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
-    scores = {}
-    print(f"\nPrecision check: BM25 top-{depth} -> SPLADE-tiny on all {len(queries)} SciFact test "
-          f"queries (same engine and bf16 path as the cross-encoder)")
-    for precision in PRECISIONS:
-        run, seconds, peak = isolated(_splade, precision, queries, dataset.corpus, first)
-        scores[precision] = evaluate_run(split.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
-        print(f"  {precision}: nDCG@10 {scores[precision]:.4f} ({seconds:.0f} s, {peak:.0f} MB)")
-    bm25 = evaluate_run(split.qrels, first, ["ndcg@10"]).mean["ndcg@10"]
-    for precision in PRECISIONS[1:]:
-        print(f"  {precision} - fp32: {scores[precision] - scores['fp32']:+.4f}")
-    print(f"  (BM25 alone: {bm25:.4f})")
+    ranker = model or "SPLADE-tiny"
+    print(f"\nPrecision check: BM25 top-{depth} -> {ranker}, all judged test queries")
+    print(f"{'dataset':8s} {'precision':9s} {'nDCG@10':>8s} {'- fp32':>8s} {'seconds':>8s} "
+          f"{'peak MB':>8s}")
+    for name in ("scifact", "dl19"):
+        dataset, split = load_dataset(name)
+        queries = split.judged_queries()
+        first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
+        scores: dict[str, float] = {}
+        for precision in PRECISIONS:
+            run, seconds, peak = isolated(_rerank, model, precision, queries, dataset.corpus,
+                                          first, depth)
+            ndcg = evaluate_run(split.qrels, run, ["ndcg@10"])
+            scores[precision] = ndcg.mean["ndcg@10"]
+            delta = scores[precision] - scores["fp32"]
+            print(f"{name:8s} {precision:9s} {scores[precision]:8.4f} {delta:+8.4f} "
+                  f"{seconds:8.0f} {peak:8.0f}")
+        bm25 = evaluate_run(split.qrels, first, ["ndcg@10"]).mean["ndcg@10"]
+        print(f"{name:8s} {'BM25':9s} {bm25:8.4f}   ({len(queries)} queries)")
 
 
 def _default_model(folder: Path) -> str:
@@ -125,10 +148,10 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="trained cross-encoder folder")
     parser.add_argument("--skip-st", action="store_true", help="only our two precisions")
     parser.add_argument("--precision-check", action="store_true",
-                        help="only the fp32/bf16 nDCG check with SPLADE-tiny on all test queries")
+                        help="only the nDCG@10 check of each precision on SciFact and DL19")
     args = parser.parse_args()
     if args.precision_check:
-        precision_check(args.depth)
+        precision_check(args.depth, args.model)
         return
 
     from rerank_bench.evaluation.metrics import evaluate_run
@@ -152,10 +175,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.model or _default_model(Path(tmp) / "ce")
-        rows = {}
+        rows: dict[str, tuple[np.ndarray, int | None, float, float]] = {}
         if not args.skip_st:
-            scores, seconds, peak = isolated(_st, folder, pairs, args.max_length)
-            rows["sentence-transformers predict (fp32, bs 32)"] = (scores, None, seconds, peak)
+            for tuned, name in ((False, ST), (True, "sentence-transformers + our malloc tuning")):
+                scores, seconds, peak = isolated(_st, folder, pairs, args.max_length, tuned)
+                rows[name] = (scores, None, seconds, peak)
         for precision in PRECISIONS:
             (scores, tokens), seconds, peak = isolated(_ours, folder, pairs, args.max_length,
                                                        precision)
@@ -165,7 +189,7 @@ def main() -> None:
     label = args.model or "MiniLM-L6 + seeded head"
     print(f"\nSciFact test, {len(qids)} queries x BM25 top-{args.depth} = {len(pairs)} pairs, "
           f"{tokens} real tokens, max_length {args.max_length}, model {label}")
-    base = rows.get("sentence-transformers predict (fp32, bs 32)")
+    base = rows.get(ST)
     fp32 = rows["ours fp32 (length-sorted, token budget)"][0]
     print(f"{'variant':48s} {'pairs/s':>8s} {'tokens/s':>9s} {'peak MB':>8s} {'x ST':>6s} "
           f"{'max|d| vs ST':>12s} {'nDCG@10':>8s}")

@@ -31,7 +31,7 @@ class InferenceSettings:
         max_batch_size: upper bound on items per batch, whatever their length.
         precision: ``fp32``; ``bf16`` (a bf16 copy of the weights on the CPU, autocast on CUDA);
             ``fp16`` (autocast, CUDA only); ``int8`` (CPU only: dynamic int8 quantization of the
-            linear layers, weights int8 and activations quantized per batch).
+            linear layers, weights int8 per output channel and activations quantized per batch).
         device: ``auto`` (all visible GPUs, else CPU), ``cpu``, ``cuda`` (all GPUs), ``cuda:1``, or
             ``cuda:0,cuda:1``; several devices run one worker per device.
         show_progress: show a progress bar with items/s.
@@ -67,11 +67,14 @@ class InferenceSettings:
 
     def score_key(self) -> dict[str, Any]:
         """The settings that change scores (cache keys, MLflow); batching and device do not."""
-        return {
+        key: dict[str, Any] = {
             "max_length": self.max_length,
             "query_max_length": self.query_max_length,
             "precision": self.precision,
         }
+        if self.precision == "int8":  # the scheme is part of what an int8 score means
+            key["quantization"] = "dynamic, per-channel weights"
+        return key
 
     def as_dict(self) -> dict[str, Any]:
         """All settings, for logging."""
