@@ -287,3 +287,24 @@ def test_distillation_from_a_teacher_reranker(tiny_model: Path, tmp_path: Path) 
     rows = list(csv.DictReader((tmp_path / "training" / "curves" / "metrics.csv").open()))
     margin = [float(r["train/MarginMSELoss"]) for r in rows if r.get("train/MarginMSELoss")]
     assert len(margin) == 4 and all(np.isfinite(margin)) and max(margin) > 0
+
+
+def test_resumed_training_does_not_log_replayed_steps_twice(tmp_path: Path) -> None:
+    """After a kill, training resumes from its last checkpoint and replays the steps the killed
+    job had already logged; each curve must keep one point per step."""
+    from rerank_bench.training.fit import _AttachedMLFlowLogger
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    run_id = client.create_run(client.create_experiment("resume")).info.run_id
+    for step in range(4):  # the killed job got to step 3; its checkpoint was at step 1
+        client.log_metric(run_id, "train/loss", 1.0 / (step + 1), step=step)
+    logger = _AttachedMLFlowLogger(uri, run_id, resumed=True)
+    for step in range(2, 6):
+        logger.log_metrics({"train/loss": 0.1 * step, "val/ndcg": 0.5}, step=step)
+    logger.save()
+    loss = sorted((m.step, m.value) for m in client.get_metric_history(run_id, "train/loss"))
+    assert [s for s, _ in loss] == [0, 1, 2, 3, 4, 5]
+    assert loss[2][1] == pytest.approx(1 / 3) and loss[4][1] == pytest.approx(0.4)
+    assert [m.step for m in client.get_metric_history(run_id, "val/ndcg")] == [2, 3, 4, 5]
+    assert client.get_run(run_id).info.status == "RUNNING"  # the pipeline ends its own run

@@ -253,22 +253,46 @@ class _AttachedMLFlowLogger(MLFlowLogger):
     The pipeline logs the resolved config as params and ends its run itself; Lightning's logger
     would otherwise mark the run FINISHED (or FAILED) when training ends, and log hyper-parameters
     that clash with the pipeline's.
+
+    A resumed training replays the steps between its last checkpoint and the moment the killed
+    job stopped; their metrics are already in the run. Those steps are not logged again, so each
+    curve keeps one point per step (MLflow cannot delete metric values).
     """
+
+    def __init__(self, tracking_uri: str | None, run_id: str, resumed: bool) -> None:
+        super().__init__(tracking_uri=tracking_uri, run_id=run_id)
+        self._logged_until = _last_logged_steps(tracking_uri, run_id) if resumed else {}
 
     def log_hyperparams(self, params: Any) -> None:
         return None
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        if step is not None and self._logged_until:
+            metrics = {k: v for k, v in metrics.items() if step > self._logged_until.get(k, -1)}
+            if not metrics:
+                return
+        super().log_metrics(metrics, step)
 
     def finalize(self, status: str = "success") -> None:
         return None
 
 
-def _loggers(context: FitContext, out: Path) -> list[Logger]:
-    if context.mlflow_run_id is not None:
-        return [
-            _AttachedMLFlowLogger(tracking_uri=context.tracking_uri, run_id=context.mlflow_run_id),
-            CSVLogger(str(out), name="curves", version=""),
-        ]
-    return [CSVLogger(str(out), name="curves", version="")]
+def _last_logged_steps(tracking_uri: str | None, run_id: str) -> dict[str, int]:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    return {
+        key: max(m.step for m in client.get_metric_history(run_id, key))
+        for key in client.get_run(run_id).data.metrics
+    }
+
+
+def _loggers(context: FitContext, out: Path, resumed: bool) -> list[Logger]:
+    curves = CSVLogger(str(out), name="curves", version="")
+    if context.mlflow_run_id is None:
+        return [curves]
+    attached = _AttachedMLFlowLogger(context.tracking_uri, context.mlflow_run_id, resumed)
+    return [attached, curves]
 
 
 def training_datamodule(
@@ -373,6 +397,8 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         every_n_train_steps=settings.val_every_n_steps,
         save_on_train_epoch_end=True,
     )
+    last = ckpt_dir / "last.ckpt"
+    ckpt_path = str(last) if settings.resume and last.is_file() else None
     trainer = pl.Trainer(
         accelerator=settings.accelerator,
         devices=settings.devices,
@@ -383,7 +409,7 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         max_steps=settings.max_steps,
         accumulate_grad_batches=settings.accumulate_grad_batches,
         gradient_clip_val=settings.gradient_clip_val,
-        logger=_loggers(context, out),
+        logger=_loggers(context, out, resumed=ckpt_path is not None),
         callbacks=[validation, checkpoint],
         default_root_dir=str(out),
         reload_dataloaders_every_n_epochs=1,
@@ -395,8 +421,6 @@ def fit_cross_encoder(context: FitContext, settings: TrainSettings) -> Path:
         enable_progress_bar=settings.progress_bar,
         enable_model_summary=False,
     )
-    last = ckpt_dir / "last.ckpt"
-    ckpt_path = str(last) if settings.resume and last.is_file() else None
     if ckpt_path:
         log.info("resuming training from %s", ckpt_path)
     if context.mlflow_run_id is not None:
