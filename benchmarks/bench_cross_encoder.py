@@ -14,10 +14,10 @@ throughput is that of any MiniLM-L6 cross-encoder, but its nDCG is not meaningfu
 cross-encoder folder for meaningful nDCG figures.
 
 ``--precision-check`` instead re-ranks BM25's top-``depth`` of every SciFact and DL19 (pool) test
-query in fp32, bf16 and int8 and compares nDCG@10 (bf16 and int8 must stay within 0.002 of fp32):
-with ``--model FOLDER`` a trained cross-encoder, else SPLADE-tiny (a trained ranker shipped offline;
-same engine). Any cross-encoder trained here works as FOLDER, e.g. the helpdesk model of
-``rerank-bench run reranker=finetuned train=short``
+query (or those of ``--datasets``) in fp32, bf16 and int8 and compares nDCG@10 (bf16 and int8 must
+stay within 0.002 of fp32): with ``--model FOLDER`` a trained cross-encoder, else SPLADE-tiny (a
+trained ranker shipped offline; same engine). Any cross-encoder trained here works as FOLDER, e.g.
+the helpdesk model of ``rerank-bench run reranker=finetuned train=short``
 (``.rerank-bench/cache/finetuned/<hash>/training/model``).
 
 Usage: nice -n 10 python benchmarks/bench_cross_encoder.py [--pairs 5000] [--model FOLDER]
@@ -101,8 +101,8 @@ def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: 
     return run, time.perf_counter() - started
 
 
-def precision_check(depth: int, model: str | None) -> None:
-    """nDCG@10 of a trained ranker in each precision, on SciFact and the DL19 pool."""
+def precision_check(depth: int, model: str | None, datasets: list[str]) -> None:
+    """nDCG@10 of a trained ranker in each precision, on each dataset (its eval split)."""
     from rerank_bench.evaluation.metrics import evaluate_run
     from rerank_bench.retrieval.bm25 import BM25Retriever
 
@@ -110,7 +110,7 @@ def precision_check(depth: int, model: str | None) -> None:
     print(f"\nPrecision check: BM25 top-{depth} -> {ranker}, all judged test queries")
     print(f"{'dataset':8s} {'precision':9s} {'nDCG@10':>8s} {'- fp32':>8s} {'seconds':>8s} "
           f"{'peak MB':>8s}")
-    for name in ("scifact", "dl19"):
+    for name in datasets:
         dataset, split = load_dataset(name)
         queries = split.judged_queries()
         first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
@@ -148,10 +148,12 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="trained cross-encoder folder")
     parser.add_argument("--skip-st", action="store_true", help="only our two precisions")
     parser.add_argument("--precision-check", action="store_true",
-                        help="only the nDCG@10 check of each precision on SciFact and DL19")
+                        help="only the nDCG@10 check of each precision on --datasets")
+    parser.add_argument("--datasets", default="scifact,dl19",
+                        help="dataset configs of the precision check, comma-separated")
     args = parser.parse_args()
     if args.precision_check:
-        precision_check(args.depth, args.model)
+        precision_check(args.depth, args.model, args.datasets.split(","))
         return
 
     from rerank_bench.evaluation.metrics import evaluate_run
