@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import sys
@@ -29,23 +30,15 @@ _MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest: every activation buffer b
 _TRIM_THRESHOLD = 1024 * 1024 * 1024  # return freed heap memory to the OS only above 1 GiB
 _TOP_PAD = 256 * 1024 * 1024  # grow the heap in steps that hold a batch's activations
 
-_applied: bool | None = None
 
-
+@functools.cache
 def keep_freed_buffers() -> bool:
     """Tune glibc ``malloc`` for large, short-lived buffers (once per process).
 
     Returns:
         Whether the process runs with the tuned thresholds (False off glibc, e.g. on macOS or
-        musl, where nothing is changed).
+        musl, or where the user chose the allocator: nothing is changed then).
     """
-    global _applied
-    if _applied is None:
-        _applied = _apply()
-    return _applied
-
-
-def _apply() -> bool:
     if not sys.platform.startswith("linux") or _user_chose_allocator():
         return False
     try:

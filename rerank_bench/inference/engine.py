@@ -162,7 +162,8 @@ def _quantized(model: Any) -> Any:
     """A copy of ``model`` with int8 weights in every linear layer (activations quantized on the
     fly per batch): ~2.5x fp32 on this CPU (AVX-512 VNNI). Weights are quantized per output
     channel, which halved the score error of per-tensor scales (~3e-3 on MiniLM logits) at the
-    same speed."""
+    same speed. :data:`~rerank_bench.inference.settings.INT8_SCHEME` names this scheme in cache
+    keys."""
     import warnings
 
     from torch.ao.quantization import per_channel_dynamic_qconfig

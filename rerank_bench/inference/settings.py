@@ -16,6 +16,10 @@ __all__ = ["InferenceSettings", "Precision"]
 
 Precision = Literal["fp32", "bf16", "fp16", "int8"]
 
+INT8_SCHEME = "dynamic, per-channel weights"
+"""How ``precision=int8`` quantizes (``engine._quantized``); part of an int8 score's cache key, so
+a change of scheme must change this name."""
+
 
 @dataclass(frozen=True)
 class InferenceSettings:
@@ -73,7 +77,7 @@ class InferenceSettings:
             "precision": self.precision,
         }
         if self.precision == "int8":  # the scheme is part of what an int8 score means
-            key["quantization"] = "dynamic, per-channel weights"
+            key["quantization"] = INT8_SCHEME
         return key
 
     def as_dict(self) -> dict[str, Any]:
