@@ -103,7 +103,7 @@ def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: 
 
 def precision_check(depth: int, model: str | None, datasets: list[str]) -> None:
     """nDCG@10 of a trained ranker in each precision, on each dataset (its eval split)."""
-    from rerank_bench.evaluation.metrics import evaluate_run
+    from rerank_bench.evaluation.metrics import evaluate
     from rerank_bench.retrieval.bm25 import BM25Retriever
 
     ranker = model or "SPLADE-tiny"
@@ -118,12 +118,12 @@ def precision_check(depth: int, model: str | None, datasets: list[str]) -> None:
         for precision in PRECISIONS:
             run, seconds, peak = isolated(_rerank, model, precision, queries, dataset.corpus,
                                           first, depth)
-            ndcg = evaluate_run(split.qrels, run, ["ndcg@10"])
+            ndcg = evaluate(split, run, ["ndcg@10"])
             scores[precision] = ndcg.mean["ndcg@10"]
             delta = scores[precision] - scores["fp32"]
             print(f"{name:8s} {precision:9s} {scores[precision]:8.4f} {delta:+8.4f} "
                   f"{seconds:8.0f} {peak:8.0f}")
-        bm25 = evaluate_run(split.qrels, first, ["ndcg@10"]).mean["ndcg@10"]
+        bm25 = evaluate(split, first, ["ndcg@10"]).mean["ndcg@10"]
         print(f"{name:8s} {'BM25':9s} {bm25:8.4f}   ({len(queries)} queries)")
 
 
@@ -156,6 +156,7 @@ def main() -> None:
         precision_check(args.depth, args.model, args.datasets.split(","))
         return
 
+    from rerank_bench.data.records import pairs as run_pairs
     from rerank_bench.evaluation.metrics import evaluate_run
     from rerank_bench.reranking.base import merge_reranked
     from rerank_bench.retrieval.bm25 import BM25Retriever
@@ -164,8 +165,7 @@ def main() -> None:
     qids = sorted(split.judged_queries())[: math.ceil(args.pairs / args.depth)]
     queries = {q: split.queries[q] for q in qids}
     first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, args.depth)
-    keys = [(q, d) for q in qids for d in sorted(first[q], key=lambda d: -first[q][d])]
-    keys = keys[: args.pairs]
+    keys = run_pairs(first, args.depth)[: args.pairs]
     pairs = [(queries[q], dataset.corpus[d].default_text()) for q, d in keys]
     qrels = {q: split.qrels[q] for q in qids}
 
@@ -173,7 +173,8 @@ def main() -> None:
         reranked: dict[str, dict[str, float]] = {}
         for (q, d), s in zip(keys, scores, strict=True):
             reranked.setdefault(q, {})[d] = float(s)
-        return evaluate_run(qrels, merge_reranked(first, reranked), ["ndcg@10"]).mean["ndcg@10"]
+        merged = merge_reranked(first, reranked)
+        return evaluate_run(qrels, merged, ["ndcg@10"], rel_level=split.rel_level).mean["ndcg@10"]
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.model or _default_model(Path(tmp) / "ce")

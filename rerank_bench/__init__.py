@@ -2,7 +2,7 @@
 
 The public surface is small: run an experiment with :func:`rerank_bench.pipeline.run` (or the
 ``rerank-bench`` command), read data with :mod:`rerank_bench.data`, evaluate with
-:func:`rerank_bench.evaluation.evaluate_run`. Importing the package loads no data and no model.
+:func:`rerank_bench.evaluation.evaluate`. Importing the package loads no data and no model.
 """
 
 from rerank_bench.errors import ConfigError, DataFormatError, RerankBenchError

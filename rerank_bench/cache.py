@@ -9,7 +9,6 @@ used and a crashed sweep resumes from the entries that did complete.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -19,24 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rerank_bench.hashing import file_sha256, stable_hash
+
+# stable_hash is re-exported: code that names CacheDir entries imports the key function with it.
 __all__ = ["CacheDir", "stable_hash"]
 
 log = logging.getLogger(__name__)
 _MANIFEST = "MANIFEST.json"
-
-
-def stable_hash(obj: Any, length: int = 20) -> str:
-    """Hash a JSON-serialisable object independently of dict order."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class CacheDir:
@@ -69,7 +57,7 @@ class CacheDir:
         if self.verify:
             for name, checksum in files.items():
                 target = folder / name
-                if not target.is_file() or _file_sha256(target) != checksum:
+                if not target.is_file() or file_sha256(target) != checksum:
                     log.warning("cache file %s fails its checksum; rebuilding the entry", target)
                     return None
         return folder
@@ -89,7 +77,7 @@ class CacheDir:
         try:
             build(tmp)
             files = {
-                str(p.relative_to(tmp)): _file_sha256(p)
+                str(p.relative_to(tmp)): file_sha256(p)
                 for p in sorted(tmp.rglob("*"))
                 if p.is_file()
             }

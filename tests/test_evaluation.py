@@ -8,8 +8,15 @@ import pytest
 import pytrec_eval
 
 from rerank_bench.data.io import read_trec_qrels, read_trec_run
+from rerank_bench.data.records import Corpus, Dataset, Doc, Split
 from rerank_bench.errors import EvaluationError
-from rerank_bench.evaluation import evaluate_run, metric_key, query_set_id, with_rel_level
+from rerank_bench.evaluation import (
+    evaluate,
+    evaluate_run,
+    metric_key,
+    query_set_id,
+    with_rel_level,
+)
 
 POOLS = (
     "bm25",
@@ -44,7 +51,10 @@ def test_dl19_bm25_reproduces_anserini(dl19: tuple[dict, dict]) -> None:
 )
 def test_dl19_published_runs(dl19: tuple[dict, dict], name: str, published: float) -> None:
     qrels, runs = dl19
-    assert round(evaluate_run(qrels, runs[name], ["ndcg@10"]).mean["ndcg@10"], 4) == published
+    assert (
+        round(evaluate_run(qrels, runs[name], ["ndcg@10"], rel_level=2).mean["ndcg@10"], 4)
+        == published
+    )
 
 
 @pytest.mark.parametrize("name", POOLS)
@@ -71,7 +81,7 @@ def test_matches_trec_eval_per_query(dl19: tuple[dict, dict], name: str) -> None
 def test_unanswered_queries_score_zero() -> None:
     qrels = {"q1": {"d1": 1}, "q2": {"d2": 1}}
     run = {"q1": {"d1": 2.0, "d3": 1.0}, "q9": {"d2": 1.0}}
-    result = evaluate_run(qrels, run, ["ndcg@10", "recall@10"])
+    result = evaluate_run(qrels, run, ["ndcg@10", "recall@10"], rel_level=1)
     assert result.per_query["ndcg@10"] == {"q1": 1.0, "q2": 0.0}
     assert result.mean["ndcg@10"] == 0.5
     assert (result.n_unanswered, result.n_dropped) == (1, 1)
@@ -89,27 +99,51 @@ def test_rel_level_applies_to_binary_metrics_only() -> None:
     assert with_rel_level("ndcg@10", 2) == "ndcg@10"
 
 
+def test_the_split_brings_its_relevance_level() -> None:
+    """A grade-1 document is not relevant on a rel_level=2 split, with no level passed."""
+    qrels = {"q1": {"a": 1, "b": 2}}
+    run = {"q1": {"a": 2.0, "b": 1.0}}
+    dataset = Dataset(
+        "graded",
+        Corpus([Doc("a", "x"), Doc("b", "y")]),
+        {"test": Split("test", {"q1": "query"}, qrels)},
+        rel_level=2,
+    )
+    split = dataset.split("test")
+    assert split.rel_level == 2 and dataset.splits["test"].rel_level == 2
+    result = evaluate(split, run, ["mrr@10", "recall@1"])
+    assert result.rel_level == 2
+    assert result.mean == {"mrr@10": 0.5, "recall@1": 0.0}
+    assert evaluate(split, run, ["mrr@10"], rel_level=1).mean["mrr@10"] == 1.0
+
+
+def test_bare_qrels_need_an_explicit_relevance_level() -> None:
+    with pytest.raises(TypeError, match="rel_level"):
+        evaluate_run({"q1": {"a": 1}}, {"q1": {"a": 1.0}}, ["mrr@10"])  # type: ignore[call-arg]
+
+
 def test_judged_only_condenses_lists() -> None:
     qrels = {"q1": {"a": 1, "b": 0}}
     run = {"q1": {"x": 3.0, "y": 2.5, "a": 2.0}}
-    assert evaluate_run(qrels, run, ["mrr@10"]).mean["mrr@10"] == pytest.approx(1 / 3)
-    assert evaluate_run(qrels, run, ["mrr@10"], judged_only=True).mean["mrr@10"] == 1.0
+    assert evaluate_run(qrels, run, ["mrr@10"], rel_level=1).mean["mrr@10"] == pytest.approx(1 / 3)
+    condensed = evaluate_run(qrels, run, ["mrr@10"], rel_level=1, judged_only=True)
+    assert condensed.mean["mrr@10"] == 1.0
 
 
 def test_input_is_not_mutated() -> None:
     qrels = {"q1": {"a": 1}}
     run = {"q1": {"a": 1.0}, "q2": {"b": 1.0}}
-    evaluate_run(qrels, run)
+    evaluate_run(qrels, run, rel_level=1)
     assert run == {"q1": {"a": 1.0}, "q2": {"b": 1.0}}
 
 
 def test_bad_inputs_are_refused() -> None:
     with pytest.raises(EvaluationError, match="empty"):
-        evaluate_run({}, {"q": {"d": 1.0}})
+        evaluate_run({}, {"q": {"d": 1.0}}, rel_level=1)
     with pytest.raises(EvaluationError, match="integer grades"):
-        evaluate_run({"q": {"d": 0.5}}, {"q": {"d": 1.0}})  # type: ignore[dict-item]
+        evaluate_run({"q": {"d": 0.5}}, {"q": {"d": 1.0}}, rel_level=1)  # type: ignore[dict-item]
     with pytest.raises(EvaluationError, match="name\\[@k\\]"):
-        evaluate_run({"q": {"d": 1}}, {"q": {"d": 1.0}}, ["ndcg@ten"])
+        evaluate_run({"q": {"d": 1}}, {"q": {"d": 1.0}}, ["ndcg@ten"], rel_level=1)
 
 
 def test_metric_keys_are_mlflow_safe() -> None:

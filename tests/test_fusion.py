@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
-from rerank_bench.data.records import Corpus, Doc, Queries, Run
+from rerank_bench.data.records import Corpus, Doc, Queries, Run, top
 from rerank_bench.errors import ConfigError
 from rerank_bench.retrieval.base import Retriever
 from rerank_bench.retrieval.fusion import FusionRetriever, fuse_runs, normalize_scores, rrf
@@ -28,9 +28,7 @@ class StaticRetriever(Retriever):
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
         self.asked.append(k)
-        return {
-            q: dict(sorted(self.run.get(q, {}).items(), key=lambda i: -i[1])[:k]) for q in queries
-        }
+        return {q: dict(top(self.run.get(q, {}), k)) for q in queries}
 
     def cache_key(self) -> dict[str, Any]:
         return {"type": "static", "tag": self.tag}
@@ -47,9 +45,10 @@ def test_rrf_by_hand() -> None:
                                            "c": 2 / 3, "d": 1 / 2})
 
 
-def test_rrf_ties_break_by_doc_id() -> None:
-    fused = rrf([{"q": {"b": 1.0, "a": 1.0}}])
-    assert fused["q"] == pytest.approx({"a": 1 / 61, "b": 1 / 62})
+def test_rrf_ties_break_by_doc_id_descending() -> None:
+    """trec_eval's order: of two tied documents, the larger doc id is ranked first."""
+    fused = rrf([{"q": {"a": 1.0, "b": 1.0}}])
+    assert fused["q"] == pytest.approx({"b": 1 / 61, "a": 1 / 62})
 
 
 def test_weighted_sum_with_minmax_and_zmuv_by_hand() -> None:

@@ -280,6 +280,7 @@ def test_offline_dataset_loads_with_pinned_records(
         judgments = [(q, d, g) for q, docs in split.qrels.items() for d, g in docs.items()]
         assert _ends(judgments) == pins["qrels"][split_name]
         assert set(split.queries) == set(split.qrels)  # every topic judged, every judged topic kept
+        assert split.rel_level == source.rel_level  # the split carries its relevance level
     assert source.load() is dataset  # memoized
 
 

@@ -40,6 +40,9 @@ from rerank_bench.data.records import (
     Run,
     ScoredDoc,
     Split,
+    pairs,
+    ranking,
+    top,
 )
 from rerank_bench.data.sources import (
     BeirSource,
@@ -74,6 +77,8 @@ __all__ = [
     "check_qrels_against_queries",
     "check_run_against_corpus",
     "dataset_stats",
+    "pairs",
+    "ranking",
     "read_corpus",
     "read_cranfield_qrels",
     "read_jsonl",
@@ -87,6 +92,7 @@ __all__ = [
     "read_tsv_qrels",
     "resolve_path",
     "sniff_format",
+    "top",
     "write_trec_qrels",
     "write_trec_run",
 ]

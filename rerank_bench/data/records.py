@@ -8,11 +8,12 @@ dataclasses below are for single records and for the containers that give them m
 
 from __future__ import annotations
 
-import hashlib
+import heapq
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rerank_bench.errors import ConfigError, DocNotFoundError
+from rerank_bench.hashing import parts_sha256
 
 __all__ = [
     "Corpus",
@@ -26,7 +27,9 @@ __all__ = [
     "Run",
     "ScoredDoc",
     "Split",
+    "pairs",
     "ranking",
+    "top",
 ]
 
 Queries = dict[str, str]
@@ -49,7 +52,36 @@ def ranking(docs: Mapping[str, float]) -> list[tuple[str, float]]:
     orders, cuts or writes a run uses this, so a ranking with ties means the same thing when it is
     re-ranked, written to disk, and evaluated.
     """
-    return sorted(docs.items(), key=lambda item: (item[1], item[0]), reverse=True)
+    return sorted(docs.items(), key=_rank_key, reverse=True)
+
+
+def top(docs: Mapping[str, float], k: int | None) -> list[tuple[str, float]]:
+    """The first ``k`` of :func:`ranking` (all of it when ``k`` is ``None``).
+
+    Every cut of a run goes through here, so the documents kept at a tied cut-off are the ones
+    trec_eval ranks first. Cheaper than sorting when ``k`` is small (a heap of ``k``).
+
+    Raises:
+        ConfigError: ``k`` is negative (a slice would silently drop documents from the end).
+    """
+    if k is None:
+        return ranking(docs)
+    if k < 0:
+        raise ConfigError(f"a ranking cut needs k >= 0, got {k}.")
+    return heapq.nlargest(k, docs.items(), key=_rank_key)
+
+
+def pairs(run: Run, depth: int) -> list[tuple[str, str]]:
+    """The ``(query_id, doc_id)`` pairs of each query's :func:`top` ``depth``.
+
+    In run order, then rank order: the pairs a second stage re-scores, listed once and in the
+    order every re-ranker and benchmark agrees on.
+    """
+    return [(qid, doc_id) for qid, docs in run.items() for doc_id, _ in top(docs, depth)]
+
+
+def _rank_key(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +163,31 @@ class Corpus(Mapping[str, Doc]):
     def fingerprint(self) -> str:
         """A content hash of ids, titles and texts; caches key on it, never on a name."""
         if self._fingerprint is None:
-            digest = hashlib.sha256()
-            for doc in self._docs.values():
-                for part in (doc.doc_id, doc.title, doc.text):
-                    digest.update(part.encode("utf-8"))
-                    digest.update(b"\x00")
-            self._fingerprint = digest.hexdigest()[:16]
+            parts = (
+                part for doc in self._docs.values() for part in (doc.doc_id, doc.title, doc.text)
+            )
+            self._fingerprint = parts_sha256(parts)[:16]
         return self._fingerprint
 
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """A named set of queries with their judgments (train, dev, test...)."""
+    """A named set of queries with their judgments (train, dev, test...).
+
+    Attributes:
+        name: the split name.
+        queries: its topics.
+        qrels: its graded judgments.
+        rel_level: the smallest grade that counts as relevant for binary metrics. It travels
+            with the judgments because it is a property of how they were made (DL: 2), so
+            evaluating a split never falls back on a default; a :class:`Dataset` sets it on
+            its splits.
+    """
 
     name: str
     queries: Queries
     qrels: Qrels
+    rel_level: int = 1
 
     def judged_queries(self) -> Queries:
         """The queries that have at least one judgment."""
@@ -161,7 +202,8 @@ class Dataset:
         name: short name used in tags and tables (``scifact``, ``dl19``...).
         corpus: the documents.
         splits: split name -> :class:`Split`.
-        rel_level: the smallest grade that counts as relevant for binary metrics (DL: 2).
+        rel_level: the smallest grade that counts as relevant for binary metrics (DL: 2); every
+            split of the dataset is given it.
         logs: paths of interaction logs that come with the data (domain datasets).
     """
 
@@ -170,6 +212,13 @@ class Dataset:
     splits: dict[str, Split]
     rel_level: int = 1
     logs: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # One level per dataset: its splits carry it, whoever built them.
+        splits = {
+            name: replace(split, rel_level=self.rel_level) for name, split in self.splits.items()
+        }
+        object.__setattr__(self, "splits", splits)
 
     def split(self, name: str) -> Split:
         """Return split ``name`` or raise a :class:`ConfigError` listing the available ones."""

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from rerank_bench.evaluation.metrics import (
         DEFAULT_METRICS,
         Evaluation,
+        evaluate,
         evaluate_run,
         metric_key,
         query_set_id,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_METRICS",
     "Evaluation",
+    "evaluate",
     "evaluate_run",
     "metric_key",
     "query_set_id",

@@ -12,12 +12,12 @@ Conventions (logged with every result, never implicit):
 
 This is the only module that imports ranx (STYLE rule 6): ranx mutates runs it is given and
 returns different types for one or several metrics, so everything else goes through
-:func:`evaluate_run`, which always returns the same :class:`Evaluation`.
+:func:`evaluate` (a split, at its own relevance level) or :func:`evaluate_run` (bare qrels, level
+given explicitly), which always return the same :class:`Evaluation`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -27,12 +27,14 @@ import numpy as np
 from numba.core.errors import NumbaTypeSafetyWarning
 from ranx import evaluate as _ranx_evaluate
 
-from rerank_bench.data.records import Qrels, Run, ranking
+from rerank_bench.data.records import Qrels, Run, Split, ranking
 from rerank_bench.errors import EvaluationError
+from rerank_bench.hashing import text_sha256
 
 __all__ = [
     "DEFAULT_METRICS",
     "Evaluation",
+    "evaluate",
     "evaluate_run",
     "metric_key",
     "query_set_id",
@@ -91,18 +93,53 @@ def with_rel_level(metric: str, rel_level: int) -> str:
 
 def query_set_id(query_ids: Iterable[str]) -> str:
     """A short hash of a set of query ids: runs with different ids must not be compared."""
-    digest = hashlib.sha256("\n".join(sorted(query_ids)).encode("utf-8"))
-    return digest.hexdigest()[:16]
+    return text_sha256("\n".join(sorted(query_ids)))[:16]
+
+
+def evaluate(
+    split: Split,
+    run: Run,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    *,
+    judged_only: bool = False,
+    rel_level: int | None = None,
+) -> Evaluation:
+    """Evaluate ``run`` on a split's judgments, at the split's relevance level.
+
+    Why this is the door to use: what counts as relevant for binary metrics is a property of the
+    judgments (DL and the helpdesk: grade >= 2), so it comes with the split and a caller cannot
+    forget it.
+
+    Args:
+        split: the queries' judgments and their ``rel_level``.
+        run: the ranking to score (not modified).
+        metrics: ranx metric names; binary metrics without ``-lN`` get the relevance level.
+        judged_only: drop unjudged documents from the run first.
+        rel_level: overrides the split's level (an explicit ``eval.rel_level``).
+
+    Returns:
+        An :class:`Evaluation` keyed by the metric names as given.
+
+    Raises:
+        EvaluationError: as :func:`evaluate_run`.
+    """
+    level = split.rel_level if rel_level is None else rel_level
+    return evaluate_run(split.qrels, run, metrics, rel_level=level, judged_only=judged_only)
 
 
 def evaluate_run(
     qrels: Qrels,
     run: Run,
     metrics: Sequence[str] = DEFAULT_METRICS,
-    rel_level: int = 1,
+    *,
+    rel_level: int,
     judged_only: bool = False,
 ) -> Evaluation:
     """Evaluate ``run`` on ``qrels``.
+
+    ``rel_level`` has no default: bare qrels do not say which grade counts as relevant, and a
+    silent 1 inflates binary metrics on graded collections. With a :class:`Split` at hand, use
+    :func:`evaluate`.
 
     Args:
         qrels: graded judgments; every query in it is evaluated.

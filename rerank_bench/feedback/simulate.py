@@ -14,8 +14,9 @@ User model (all parameters in :class:`UserModel`):
 2. Wording: one of ``n_variants`` noisy spellings of the question (case, punctuation, spacing,
    a dropped or swapped word), fixed per question, so one need is searched several ways.
 3. List shown: BM25 (:class:`~rerank_bench.retrieval.bm25.BM25Retriever`) top ``depth`` for that
-   wording; with probability ``p_perturb`` two adjacent results are swapped (index updates and
-   A/B tests: the variation that makes position bias identifiable).
+   wording, in the project's rank order (:func:`~rerank_bench.data.records.ranking`); with
+   probability ``p_perturb`` two adjacent results are swapped (index updates and A/B tests: the
+   variation that makes position bias identifiable).
 4. Clicks, position-based model: position ``k`` is examined with probability
    ``theta_k = k ** -eta``; an examined result is clicked with its attractiveness
    ``sigmoid(attract_bias + attract_lexical * lex + attract_useful * grade / max_grade + appeal)``,
@@ -43,9 +44,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rerank_bench.data.records import Dataset, Qrels, Queries
+from rerank_bench.data.records import Dataset, Qrels, Queries, ranking
 from rerank_bench.errors import ConfigError
 from rerank_bench.feedback.schema import Click, SearchFeedback, SearchLogEntry, write_log
+from rerank_bench.retrieval.base import Retriever
 from rerank_bench.retrieval.bm25 import BM25Retriever
 
 __all__ = ["UserModel", "noisy_variants", "simulate_entries", "simulate_log"]
@@ -142,7 +144,7 @@ def simulate_entries(
     seed: int = 0,
     split: str = "train",
     user_model: UserModel | None = None,
-    retriever: BM25Retriever | None = None,
+    retriever: Retriever | None = None,
 ) -> Iterator[SearchLogEntry]:
     """Generate ``n_searches`` searches (lazily) for the questions of ``split``.
 
@@ -184,7 +186,7 @@ def simulate_entries(
     lists: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
     for key in sorted(run):
         qid = key.split("\t")[0]
-        hits = sorted(run[key].items(), key=lambda item: (-item[1], item[0]))
+        hits = ranking(run[key])
         if not hits:
             continue
         docs = [doc for doc, _ in hits]

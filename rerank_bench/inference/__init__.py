@@ -11,7 +11,7 @@ from __future__ import annotations
 from rerank_bench.inference.arrays import NpyStreamWriter, open_checked, save_checked
 from rerank_bench.inference.embedding_cache import embed_corpus
 from rerank_bench.inference.engine import RunStats, encode_texts, pool, run_batched, score_pairs
-from rerank_bench.inference.score_cache import ScoreCache, cached_scores, text_hash
+from rerank_bench.inference.score_cache import ScoreCache, cached_scores
 from rerank_bench.inference.settings import InferenceSettings, Precision
 from rerank_bench.inference.tokenize import Encoded, TextEncoder, TruncationStats
 
@@ -32,5 +32,4 @@ __all__ = [
     "run_batched",
     "save_checked",
     "score_pairs",
-    "text_hash",
 ]

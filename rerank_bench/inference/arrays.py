@@ -9,16 +9,16 @@ plain ``.npy`` it can still be memory-mapped, so a corpus matrix is never loaded
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from rerank_bench.data.io import atomic_write
+from rerank_bench.hashing import HashingWriter, file_sha256
 
 __all__ = ["NpyStreamWriter", "open_checked", "remove_checked", "save_checked"]
 
@@ -29,20 +29,6 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".sha256.json")
 
 
-class _HashingWriter:
-    """File wrapper that hashes every byte written through it."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self.handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes | memoryview) -> int:
-        self.digest.update(data)
-        self.size += len(data)
-        return self.handle.write(data)
-
-
 class NpyStreamWriter:
     """Write a 2-D ``.npy`` array row block by row block, then its checksum.
 
@@ -50,7 +36,7 @@ class NpyStreamWriter:
     Nothing is visible at ``path`` until the block exits without error.
     """
 
-    def __init__(self, writer: _HashingWriter, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    def __init__(self, writer: HashingWriter, shape: tuple[int, ...], dtype: np.dtype) -> None:
         self._writer = writer
         self.shape = shape
         self.dtype = dtype
@@ -65,7 +51,7 @@ class NpyStreamWriter:
         path = Path(path)
         dtype = np.dtype(dtype)
         with atomic_write(path, "wb") as handle:
-            writer = _HashingWriter(handle)
+            writer = HashingWriter(handle)
             header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
                       "shape": shape}
             np.lib.format.write_array_header_1_0(writer, header)
@@ -73,7 +59,7 @@ class NpyStreamWriter:
             yield stream
             if stream.rows != shape[0]:
                 raise ValueError(f"{path}: wrote {stream.rows} rows, expected {shape[0]}")
-        _write_sidecar(path, writer.digest.hexdigest(), writer.size, shape, dtype)
+        _write_sidecar(path, writer.hexdigest(), writer.size, shape, dtype)
 
     def write(self, rows: np.ndarray) -> None:
         """Append ``rows`` (cast to the file's dtype)."""
@@ -96,9 +82,9 @@ def save_checked(path: str | Path, array: np.ndarray) -> None:
     path = Path(path)
     array = np.ascontiguousarray(array)
     with atomic_write(path, "wb") as handle:
-        writer = _HashingWriter(handle)
+        writer = HashingWriter(handle)
         np.lib.format.write_array(writer, array, allow_pickle=False)
-    _write_sidecar(path, writer.digest.hexdigest(), writer.size, array.shape, array.dtype)
+    _write_sidecar(path, writer.hexdigest(), writer.size, array.shape, array.dtype)
 
 
 def open_checked(path: str | Path, mmap: bool = True) -> np.ndarray | None:
@@ -136,11 +122,7 @@ def _verify(path: Path, sidecar: Path) -> str | None:
         return "checksum sidecar missing or unreadable"
     if path.stat().st_size != size:
         return f"size {path.stat().st_size} bytes, expected {size}"
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected:
+    if file_sha256(path) != expected:
         return "sha256 mismatch"
     return None
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from rerank_bench.data.io import atomic_write
 from rerank_bench.errors import RerankBenchError
+from rerank_bench.hashing import stable_hash
 from rerank_bench.inference.arrays import NpyStreamWriter, open_checked, save_checked
-from rerank_bench.inference.score_cache import namespace_hash
 
 __all__ = ["embed_corpus"]
 
@@ -61,7 +61,7 @@ def embed_corpus(
             out[start:stop] = encode(texts(start, stop))
         return out
     folder = Path(cache_dir) / "embeddings"
-    name = namespace_hash(key)
+    name = stable_hash(key)
     path = folder / f"{name}.npy"
     cached = open_checked(path)
     if cached is not None and cached.shape == (n_docs, dim):

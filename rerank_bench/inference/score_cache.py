@@ -9,7 +9,6 @@ dropped (and its pairs re-scored), never used.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -21,25 +20,15 @@ from typing import Any
 import numpy as np
 
 from rerank_bench.data.io import atomic_write
+from rerank_bench.hashing import stable_hash, text_blake2b
 from rerank_bench.inference.arrays import open_checked, remove_checked, save_checked
 
-__all__ = ["ScoreCache", "cached_scores", "namespace_hash", "text_hash"]
+__all__ = ["ScoreCache", "cached_scores"]
 
 log = logging.getLogger(__name__)
 
 _SHARD_DTYPE = np.dtype([("key", "V32"), ("score", "<f4")])
 _MAX_SHARDS = 32
-
-
-def text_hash(text: str) -> bytes:
-    """16-byte BLAKE2b digest of ``text``."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-
-
-def namespace_hash(namespace: dict[str, Any]) -> str:
-    """Stable short hash of a JSON-serialisable dict."""
-    blob = json.dumps(namespace, sort_keys=True, default=str).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()[:20]
 
 
 class ScoreCache:
@@ -53,7 +42,7 @@ class ScoreCache:
 
     def __init__(self, root: str | Path | None, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
-        self.folder = Path(root) / "scores" / namespace_hash(namespace) if root else None
+        self.folder = Path(root) / "scores" / stable_hash(namespace) if root else None
         self._scores: dict[bytes, float] = {}
         self.hits = 0
         """Distinct pairs found in the cache by :func:`cached_scores` calls."""
@@ -131,8 +120,8 @@ def cached_scores(
     Returns:
         float32 scores in input order.
     """
-    q_hash = {text: text_hash(text) for text in set(queries)}
-    d_hash = {text: text_hash(text) for text in set(docs)}
+    q_hash = {text: text_blake2b(text) for text in set(queries)}
+    d_hash = {text: text_blake2b(text) for text in set(docs)}
     keys = [q_hash[q] + d_hash[d] for q, d in zip(queries, docs, strict=True)]
     todo: dict[bytes, tuple[str, str]] = {}
     for key, query, doc in zip(keys, queries, docs, strict=True):

@@ -9,7 +9,6 @@ instead of deep inside ``from_pretrained`` after retries.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rerank_bench.errors import ModelResolutionError
+from rerank_bench.hashing import files_sha256
 
 __all__ = ["PACKAGE_ALIASES", "ResolvedModel", "resolve_model"]
 
@@ -226,10 +226,4 @@ def _stat(path: Path) -> tuple[str, int, int]:
 @functools.lru_cache(maxsize=64)
 def _hash_files(files: tuple[tuple[str, int, int], ...]) -> str:
     """sha256 over (file name, content) of each file; memoised on (path, size, mtime)."""
-    digest = hashlib.sha256()
-    for path, _, _ in files:
-        digest.update(Path(path).name.encode() + b"\x00")
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return f"sha256:{digest.hexdigest()[:24]}"
+    return f"sha256:{files_sha256(path for path, _, _ in files)[:24]}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rerank_bench.data.io import read_trec_run
-from rerank_bench.data.records import Dataset, Run, ranking
+from rerank_bench.data.records import Dataset, Run, top
 from rerank_bench.errors import ConfigError
 
 __all__ = ["ShownDocument", "load_logged_run", "showcase_markdown", "top_documents"]
@@ -43,7 +43,7 @@ def top_documents(
     """The top ``k`` of ``query_id`` in ``run`` (trec_eval order), with titles and grades."""
     judged = dataset.split(split).qrels.get(query_id, {})
     shown = []
-    for rank, (doc_id, _) in enumerate(ranking(run.get(query_id, {}))[:k], start=1):
+    for rank, (doc_id, _) in enumerate(top(run.get(query_id, {}), k), start=1):
         shown.append(ShownDocument(rank, doc_id, _title(dataset, doc_id), judged.get(doc_id)))
     return shown
 

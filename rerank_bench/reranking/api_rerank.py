@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from rerank_bench.errors import ConfigError
+from rerank_bench.hashing import text_sha256
 from rerank_bench.reranking.base import Reranker
 from rerank_bench.retrieval.api.batching import estimate_tokens, make_batches
-from rerank_bench.retrieval.api.cache import ApiCache, RerankSpace, text_sha256
+from rerank_bench.retrieval.api.cache import ApiCache, RerankSpace
 from rerank_bench.retrieval.api.client import ApiClient, ClientSettings, Connection, RequestStats
 from rerank_bench.retrieval.api.cost import CostMeter, Prices
 from rerank_bench.retrieval.api.dispatch import call_splitting, run_batches

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rerank_bench.data.records import Corpus, Queries, Run
+from rerank_bench.data.records import Corpus, Queries, Run, ranking, top
 from rerank_bench.errors import ConfigError
 from rerank_bench.retrieval.base import Retriever
 
@@ -29,13 +29,12 @@ __all__ = ["FusionRetriever", "fuse_runs", "normalize_scores", "rrf", "weighted_
 Norm = Literal["minmax", "zmuv", "none"]
 
 
-def _ranked(docs: dict[str, float]) -> list[str]:
-    """Doc ids best first; ties broken by doc id (the project's run order)."""
-    return [d for d, _ in sorted(docs.items(), key=lambda item: (-item[1], item[0]))]
-
-
 def rrf(runs: Sequence[Run], weights: Sequence[float] | None = None, k: int = 60) -> Run:
-    """Reciprocal rank fusion of ``runs`` (see the module docstring)."""
+    """Reciprocal rank fusion of ``runs`` (see the module docstring).
+
+    Ranks are positions in :func:`~rerank_bench.data.records.ranking` order, so tied documents
+    get the ranks trec_eval gives them (doc id descending).
+    """
     weights = _weights(len(runs), weights)
     if k < 0:
         raise ConfigError(f"rrf k must be >= 0, got {k}.")
@@ -43,7 +42,7 @@ def rrf(runs: Sequence[Run], weights: Sequence[float] | None = None, k: int = 60
     for run, weight in zip(runs, weights, strict=True):
         for qid, docs in run.items():
             out = fused.setdefault(qid, {})
-            for rank, doc_id in enumerate(_ranked(docs), start=1):
+            for rank, (doc_id, _) in enumerate(ranking(docs), start=1):
                 out[doc_id] = out.get(doc_id, 0.0) + weight / (k + rank)
     return fused
 
@@ -163,7 +162,4 @@ class FusionRetriever(Retriever):
         depth = max(self.depth or k, k)
         runs = [r.retrieve(corpus, queries, depth) for r in self.retrievers]
         fused = fuse_runs(runs, self.method, self.weights, self.norm, self.rrf_k)
-        return {
-            qid: dict(sorted(fused.get(qid, {}).items(), key=lambda i: (-i[1], i[0]))[:k])
-            for qid in queries
-        }
+        return {qid: dict(top(fused.get(qid, {}), k)) for qid in queries}

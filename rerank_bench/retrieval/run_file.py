@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rerank_bench.cache import stable_hash
 from rerank_bench.data.io import check_run_against_corpus, read_trec_run
-from rerank_bench.data.records import Corpus, Queries, Run, ranking
+from rerank_bench.data.records import Corpus, Queries, Run, top
+from rerank_bench.errors import DataFormatError
+from rerank_bench.hashing import file_sha256
 from rerank_bench.retrieval.base import Retriever
 
 __all__ = ["RunFileRetriever"]
@@ -26,21 +27,28 @@ class RunFileRetriever(Retriever):
         self.path = Path(path)
         self.name = name or self.path.stem
         self.check_corpus = check_corpus
+        self._sha256: str | None = None
 
     def cache_key(self) -> dict[str, Any]:
-        stat = self.path.stat() if self.path.exists() else None
-        return {
-            "type": "run_file",
-            "path": str(self.path.resolve()),
-            "size": stat.st_size if stat else None,
-            "mtime": stat.st_mtime if stat else None,
-            "check_corpus": self.check_corpus,
-            "id": stable_hash(str(self.path)),
-        }
+        """The file's content hash: the run in it, not its path or mtime, decides the ranking.
+
+        A touched but unchanged file reuses cached results; an edit that keeps size and mtime
+        does not. The hash is computed on first use and kept for this instance's lifetime.
+
+        Raises:
+            DataFormatError: the file does not exist.
+        """
+        if self._sha256 is None:
+            if not self.path.is_file():
+                raise DataFormatError(
+                    self.path, None, "file not found.", "check retriever.path in your config."
+                )
+            self._sha256 = file_sha256(self.path)
+        return {"type": "run_file", "sha256": self._sha256, "check_corpus": self.check_corpus}
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
         full = read_trec_run(self.path)
-        run: Run = {qid: dict(ranking(full.get(qid, {}))[:k]) for qid in queries}
+        run: Run = {qid: dict(top(full.get(qid, {}), k)) for qid in queries}
         if self.check_corpus:
             check_run_against_corpus(run, corpus, self.path)
         return run

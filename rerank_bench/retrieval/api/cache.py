@@ -11,7 +11,6 @@ base URLs are never stored.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import tempfile
 import threading
@@ -24,7 +23,7 @@ import numpy as np
 from rerank_bench.data.io import atomic_write
 from rerank_bench.errors import DataFormatError
 
-__all__ = ["ApiCache", "EmbeddingSpace", "RerankSpace", "text_sha256"]
+__all__ = ["ApiCache", "EmbeddingSpace", "RerankSpace"]
 
 SCHEMA_VERSION = "1"
 _CHUNK = 500
@@ -42,11 +41,6 @@ CREATE TABLE IF NOT EXISTS rerank_scores (
     PRIMARY KEY (provider, model, truncation, query_sha256, doc_sha256)
 ) WITHOUT ROWID;
 """
-
-
-def text_sha256(text: str) -> str:
-    """Hex SHA-256 of a text's UTF-8 bytes (the cache never stores the text itself)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rerank_bench.errors import ConfigError
+from rerank_bench.hashing import text_sha256
 from rerank_bench.retrieval.api.batching import estimate_tokens, make_batches
-from rerank_bench.retrieval.api.cache import ApiCache, EmbeddingSpace, text_sha256
+from rerank_bench.retrieval.api.cache import ApiCache, EmbeddingSpace
 from rerank_bench.retrieval.api.client import ApiClient
 from rerank_bench.retrieval.api.cost import CostMeter
 from rerank_bench.retrieval.api.dispatch import call_splitting, run_batches
