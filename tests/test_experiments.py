@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from rerank_bench.cli import main
 from rerank_bench.errors import ConfigError
 from rerank_bench.experiments import (
+    REUSE_KEY_TAG,
+    CodeVersion,
     Tolerance,
     find_spec,
     load_spec,
@@ -18,6 +21,9 @@ from rerank_bench.experiments import (
     write_results,
 )
 from rerank_bench.reporting.runs import RunStore
+
+REPO_SPECS = sorted((Path(__file__).resolve().parent.parent / "experiments").glob("*/spec.yaml"))
+CLEAN = "0123456789abcdef0123456789abcdef01234567"
 
 TINY_SPEC = """
 name: tiny
@@ -49,6 +55,18 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_root: Path) -> str
     monkeypatch.setenv("RERANK_BENCH_DATA", str(data_root))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return f"sqlite:///{tmp_path / 'state' / 'mlflow.db'}"
+
+
+def _at_commit(monkeypatch: pytest.MonkeyPatch, commit: str) -> None:
+    """Pretend the source tree is at ``commit``: both the reuse key and the run's tag see it."""
+    from rerank_bench import tracking
+
+    def fake() -> str:
+        return commit
+
+    monkeypatch.setattr(tracking, "git_commit", fake)  # what the reuse key reads
+    # what start_run tags the run with, wherever it is defined
+    monkeypatch.setattr(sys.modules[tracking.start_run.__module__], "git_commit", fake)
 
 
 def _spec(tmp_path: Path, text: str) -> Path:
@@ -108,6 +126,10 @@ def test_dl19_reference_spec_is_valid(repo_root: Path) -> None:
             "conditions: [{name: a, overrides: [dataset], expected: {d: {m: 1}}}]",
             "not a Hydra override",
         ),
+        (
+            "common_overrides: [retriever]\nconditions: [{name: a, expected: {d: {m: 1}}}]",
+            "common_overrides: 'retriever' is not a Hydra override",
+        ),
         ("conditions: [{name: a, expected: {d: {m: 1}}}\n", "not valid YAML"),
     ],
 )
@@ -126,6 +148,65 @@ def test_condition_dataset_must_agree_with_expected(tmp_path: Path) -> None:
         plan(spec)
 
 
+def test_common_overrides_come_first_and_a_condition_overrides_them(tmp_path: Path) -> None:
+    text = """
+common_overrides: [retriever=bm25, k=50]
+conditions:
+  - {name: a, overrides: [k=20], expected: {dl19_tiny: {ndcg_at_10: null}}}
+  - {name: b, expected: {dl19_tiny: {ndcg_at_10: null}}}
+"""
+    spec = load_spec(_spec(tmp_path, text))
+    a, b = plan(spec)
+    assert a.overrides == ("retriever=bm25", "k=50", "k=20", "dataset=dl19_tiny")
+    assert b.overrides == ("retriever=bm25", "k=50", "dataset=dl19_tiny")
+    assert a.config_hash != b.config_hash
+
+
+def test_a_condition_that_does_not_compose_fails_the_plan(tmp_path: Path) -> None:
+    text = "conditions: [{name: a, overrides: [reranker=nope], expected: {dl19_tiny: {m: 1}}}]"
+    with pytest.raises(ConfigError, match="condition 'a' on 'dl19_tiny' does not compose"):
+        plan(load_spec(_spec(tmp_path, text)))
+
+
+def test_reuse_key_covers_overrides_data_and_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = load_spec(_spec(tmp_path, TINY_SPEC.replace("EXPECTED", "null")))
+    (cell, *_) = plan(spec, "replay", CodeVersion("1.0", CLEAN))
+    same = plan(spec, "replay", CodeVersion("1.0", CLEAN))[0]
+    assert (same.config_hash, same.reuse_key) == (cell.config_hash, cell.reuse_key)
+    for code in (CodeVersion("1.1", CLEAN), CodeVersion("1.0", "f" * 40)):
+        other = plan(spec, "replay", code)[0]
+        assert other.config_hash == cell.config_hash and other.reuse_key != cell.reuse_key
+    monkeypatch.setenv("RERANK_BENCH_DATA", str(tmp_path))  # another data root
+    moved = plan(spec, "replay", CodeVersion("1.0", CLEAN))[0]
+    assert moved.config_hash != cell.config_hash and moved.reuse_key != cell.reuse_key
+
+
+@pytest.mark.parametrize("path", REPO_SPECS, ids=[p.parent.name for p in REPO_SPECS])
+def test_every_condition_of_every_spec_composes(path: Path) -> None:
+    """Compose (and resolve) each cell of each spec on disk with Hydra, as the pipeline does,
+    without running it: a spec naming a config option that does not exist fails here, in
+    seconds, rather than after the cells before it have run."""
+    from hydra import compose, initialize_config_module
+    from omegaconf import OmegaConf
+
+    spec = load_spec(path)
+    failures = []
+    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
+        for condition in spec.conditions:
+            for dataset in condition.expected:
+                overrides = [*spec.common_overrides, *condition.overrides, f"dataset={dataset}"]
+                try:
+                    cfg = compose(config_name="config", overrides=overrides)
+                    OmegaConf.to_container(cfg, resolve=True)
+                except Exception as exc:  # report every failing cell at once
+                    failures.append(
+                        f"{spec.name}: condition {condition.name!r} on {dataset}: {exc}"
+                    )
+    assert not failures, "\n".join(failures)
+
+
 def test_verdicts_fail_on_gains_too() -> None:
     tol = Tolerance(ok=0.001, okish=0.005)
     assert verdict(0.5, 0.5004, tol) == "OK"
@@ -137,7 +218,10 @@ def test_verdicts_fail_on_gains_too() -> None:
     assert verdict(0.5, None, tol) == "FAIL"
 
 
-def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> None:
+def test_reproduce_runs_resumes_and_writes_results(
+    tmp_path: Path, env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _at_commit(monkeypatch, CLEAN)
     subset = tmp_path / "picked.txt"
     subset.write_text("19335\n", encoding="utf-8")
     text = TINY_SPEC.replace("SUBSET", str(subset))
@@ -150,6 +234,7 @@ def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> 
     run = RunStore(env).get(first.run_ids[("replay", "dl19_tiny")])
     assert run.tags["repro_condition"] == "replay" and run.tags["repro_experiment"] == "tiny"
     assert run.tags["repro_config_hash"] == plan(spec)[0].config_hash
+    assert run.tags[REUSE_KEY_TAG] == plan(spec)[0].reuse_key and run.tags["git_commit"] == CLEAN
 
     # The recorded value now checks OK, and nothing is re-run: finished runs are reused.
     spec = load_spec(_spec(tmp_path, text.replace("EXPECTED", f"{value:.6f}")))
@@ -164,7 +249,13 @@ def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> 
     assert results.startswith("# tiny: results")
     assert "| BM25 run file |" in results and "| bm25s |" in results
     assert first.run_ids[("bm25s", "dl19_tiny")] in results
-    assert "- commit: `" in results and "cores; torch" in results
+    assert f"- written at commit: `{CLEAN}`" in results and "cores; torch" in results
+    # each row names its own run, commit and start date
+    runs = results.split("## MLflow runs")[1]
+    bm25s = first.run_ids[("bm25s", "dl19_tiny")]
+    row = next(line for line in runs.splitlines() if bm25s in line)
+    assert row.startswith(f"| bm25s | dl19_tiny | `{bm25s}` | `{CLEAN[:12]}` | 20")
+    assert row.endswith(" UTC | reused |")
     assert "| replay | dl19_tiny | ndcg_at_10 |" in results and "| OK |" in results
     # each system's top 2 for the showcase query, with the judged grade of each document
     assert "## Top 2 per system: dl19_tiny" in results
@@ -180,6 +271,30 @@ def test_reproduce_runs_resumes_and_writes_results(tmp_path: Path, env: str) -> 
     assert row.count("(") == 2 and "unjudged" not in row.split("|")[2]
 
 
+def test_reuse_needs_the_same_clean_commit(
+    tmp_path: Path, env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = load_spec(_spec(tmp_path, TINY_SPEC.replace("EXPECTED", "null")))
+
+    def run_id(**kwargs: bool) -> str:
+        return reproduce(spec, env, condition="replay", **kwargs).run_ids[("replay", "dl19_tiny")]
+
+    _at_commit(monkeypatch, "a" * 40)
+    at_a = run_id()
+    assert run_id() == at_a  # same code: reused
+    _at_commit(monkeypatch, "b" * 40)
+    at_b = run_id()
+    assert at_b != at_a  # the code changed: the old number is not reused
+    _at_commit(monkeypatch, "c" * 40)
+    assert run_id(reuse_any_commit=True) == at_b  # the newest clean run of any commit
+    _at_commit(monkeypatch, "c" * 40 + "-dirty")
+    dirty = run_id()
+    assert dirty not in (at_a, at_b) and run_id() != dirty  # a dirty tree reuses nothing
+    assert run_id(reuse_any_commit=True) == at_b  # and its runs are never reused
+    with pytest.raises(ValueError, match="pick one"):
+        run_id(force=True, reuse_any_commit=True)
+
+
 def test_reproduce_cli_exits_1_on_a_fail(
     tmp_path: Path, env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -193,6 +308,9 @@ def test_reproduce_cli_exits_1_on_a_fail(
     assert "dataset=dl19_tiny" in capsys.readouterr().out
     assert main(["reproduce", "no_such_experiment"]) == 2
     assert "no experiment spec 'no_such_experiment'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # --force reuses nothing, --reuse-any-commit more
+        main(["reproduce", str(path.parent), "--force", "--reuse-any-commit"])
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -16,15 +16,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "reproduce",
         help="re-run an experiments/<name>/spec.yaml and check OK/OKISH/FAIL per cell",
         description=(
-            "Runs each condition of the spec through the pipeline (reusing finished runs with "
-            "the same config hash unless --force), prints OK, OKISH, FAIL or NEW per expected "
-            "value, writes RESULTS.md, and exits 1 on any FAIL (an out-of-tolerance gain too)."
+            "Runs each condition of the spec through the pipeline, prints OK, OKISH, FAIL or NEW "
+            "per expected value, writes RESULTS.md, and exits 1 on any FAIL (an out-of-tolerance "
+            "gain too). A finished run is reused only when its reuse key matches: the same "
+            "overrides, the same data (data root and resolved dataset config) and the same code "
+            "(rerank-bench version and git commit). At a tree with uncommitted changes nothing "
+            "is reused, and runs made there are never reused later."
         ),
     )
     p.add_argument("experiment", help="experiment name, folder or spec.yaml path")
     p.add_argument("--condition", default=None, help="run only this condition")
-    p.add_argument("--dry-run", action="store_true", help="print the jobs and exit")
-    p.add_argument("--force", action="store_true", help="re-run cells that already have a run")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the jobs with their config hash and reuse key"
+    )
+    reuse = p.add_mutually_exclusive_group()
+    reuse.add_argument(
+        "--force", action="store_true", help="re-run every cell, even one with a reusable run"
+    )
+    reuse.add_argument(
+        "--reuse-any-commit",
+        action="store_true",
+        help=(
+            "also reuse finished runs of the same overrides on the same data made at another "
+            "(clean) commit or version; only when you know the code change does not move these "
+            "numbers. Runs made at a dirty tree are still never reused"
+        ),
+    )
     p.add_argument(
         "--tracking-uri",
         default=None,
@@ -49,6 +66,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """0 when every check passed, 1 on any FAIL, 2 on a user error."""
     from rerank_bench.experiments import (
+        CodeVersion,
+        describe_reuse,
         find_spec,
         load_spec,
         plan,
@@ -61,11 +80,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         spec = load_spec(find_spec(args.experiment))
+        code = CodeVersion.current()
+        print(describe_reuse(code, args.force, args.reuse_any_commit), flush=True)
         if args.dry_run:
-            for cell in plan(spec, args.condition):
+            for cell in plan(spec, args.condition, code):
                 print(
-                    f"{cell.condition.name:<24} {cell.dataset:<10} {cell.config_hash}  "
-                    + " ".join(cell.overrides)
+                    f"{cell.condition.name:<24} {cell.dataset:<10} config {cell.config_hash} "
+                    f"reuse {cell.reuse_key}  " + " ".join(cell.overrides)
                 )
             return 0
         uri = resolve_tracking_uri(args.tracking_uri or default_tracking_uri())
@@ -75,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             condition=args.condition,
             force=args.force,
             on_check=lambda check: print(check.line(), flush=True),
+            reuse_any_commit=args.reuse_any_commit,
         )
         counts = {
             v: sum(c.verdict == v for c in report.checks) for v in ("OK", "OKISH", "FAIL", "NEW")

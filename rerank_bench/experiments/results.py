@@ -1,0 +1,232 @@
+"""RESULTS.md: the record a reproduction leaves beside its spec.
+
+Why: a reader of a results page must be able to tell which code and data made each number
+without opening MLflow. The table is built by the same code as ``rerank-bench table``; the page
+says which commit and machine wrote it, and the "MLflow runs" section gives every row its own
+run, commit and start date, because a reused row was computed earlier, possibly by other code.
+Readers (and ``check_story.py``) rely on the "## Table" section, the display names, the † / ‡
+significance marks, ⚠ for a collapsed ranker and the per-query top-k tables.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import platform
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rerank_bench.data.io import atomic_write
+from rerank_bench.experiments.runner import CONDITION_TAG, ReproReport
+
+__all__ = ["machine_info", "results_markdown", "write_results"]
+
+
+def machine_info() -> dict[str, str]:
+    """CPU model, cores, torch and Python versions, platform and date (UTC) of this machine."""
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        torch_version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        torch_version = "not installed"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "torch": torch_version,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def results_markdown(report: ReproReport) -> str:
+    """The RESULTS.md text: paper table, checks, MLflow run ids, commit and machine."""
+    from rerank_bench.reporting.runs import RunStore
+    from rerank_bench.reporting.tables import build_table
+
+    spec = report.spec
+    store = RunStore(report.tracking_uri)
+    runs = [store.get(run_id) for run_id in report.run_ids.values()]
+    by_id = {run.run_id: run for run in runs}
+    # Rows are conditions: key each run by the condition it was run for.
+    keyed = [
+        _with_condition(by_id[run_id], condition)
+        for (condition, _), run_id in report.run_ids.items()
+    ]
+    table = build_table(
+        keyed,
+        store.per_query,
+        rows=f"tags.{CONDITION_TAG}",
+        metrics=spec.metrics,
+        baseline=spec.baseline if spec.baseline in {k[0] for k in report.run_ids} else None,
+        test=spec.test,  # type: ignore[arg-type]
+        correction=spec.correction,  # type: ignore[arg-type]
+        alpha=spec.alpha,
+        row_order=[c.name for c in spec.conditions],
+        row_labels={c.name: c.display for c in spec.conditions},
+        caption=" ".join(spec.description.split()),
+        row_header="System",
+    )
+    machine = machine_info()
+    lines = [
+        f"# {spec.name}: results",
+        "",
+        "Written by `rerank-bench reproduce " + spec.name + "`; do not edit by hand.",
+        "",
+        f"- written at commit: `{report.code.commit}` (rerank-bench {report.code.version})",
+        f"- written on machine: {machine['cpu']}, {machine['cores']} cores; "
+        f"torch {machine['torch']}, Python {machine['python']}, {machine['platform']}",
+        f"- written on date: {machine['date']}",
+        "- each row's own run, commit and start date: see [MLflow runs](#mlflow-runs) (a reused "
+        "row was computed then, by that commit, not now)",
+        f"- MLflow: `{report.tracking_uri}`, experiment `{spec.mlflow_experiment}`",
+        "",
+        "## Table",
+        "",
+        table.to_markdown().rstrip(),
+        "",
+        "## Checks against the expected values",
+        "",
+        "| Condition | Dataset | Metric | Expected | Got | Δ | Tolerance (ok / okish) | Verdict |",
+        "| :-- | :-- | :-- | --: | --: | --: | --: | :-- |",
+    ]
+    for check in report.checks:
+        exp = "—" if check.expected is None else f"{check.expected:.4f}"
+        got = "missing" if check.got is None else f"{check.got:.4f}"
+        diff = (
+            f"{check.got - check.expected:+.4f}"
+            if check.got is not None and check.expected is not None
+            else ""
+        )
+        tol = f"{check.tolerance.ok:g} / {check.tolerance.okish:g}"
+        lines.append(
+            f"| {check.condition} | {check.dataset} | {check.metric} | {exp} | {got} | {diff} "
+            f"| {tol} | {check.verdict} |"
+        )
+    for dataset, files in spec.subsets.items():
+        lines += ["", f"## By query subset: {dataset}", ""]
+        lines.append(_subset_table(report, store, dataset, files).rstrip())
+    for dataset, query_ids in spec.showcase.items():
+        lines += ["", f"## Top {spec.showcase_depth} per system: {dataset}", ""]
+        lines.append(_showcase(report, store, dataset, query_ids).rstrip())
+    lines += [
+        "",
+        "## MLflow runs",
+        "",
+        "| Condition | Dataset | Run id | Commit | Started | |",
+        "| :-- | :-- | :-- | :-- | :-- | :-- |",
+    ]
+    for (condition, dataset), run_id in report.run_ids.items():
+        run = by_id[run_id]
+        commit = _short_commit(run.tags.get("git_commit"))
+        note = "reused" if (condition, dataset) in report.reused else "ran"
+        lines.append(
+            f"| {condition} | {dataset} | `{run_id}` | `{commit}` | {_started(run.start_time)} "
+            f"| {note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _short_commit(commit: str | None) -> str:
+    """A commit as ``git log --oneline`` would abbreviate it, keeping ``-dirty``."""
+    if not commit:
+        return "unknown"
+    sha, dirty, _ = commit.partition("-dirty")
+    return sha[:12] + dirty
+
+
+def _started(start_time: int) -> str:
+    """A run's start (milliseconds since the epoch) as a UTC minute, ``—`` when not recorded."""
+    if start_time <= 0:
+        return "—"
+    return _dt.datetime.fromtimestamp(start_time / 1000, _dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _subset_table(report: ReproReport, store: Any, dataset: str, files: Mapping[str, str]) -> str:
+    """Mean metrics of every condition on each query subset (and on all queries), from the
+    per-query values the runs logged; a subset's size is the number of its queries evaluated."""
+    from rerank_bench.data.io import read_lines
+    from rerank_bench.data.sources import resolve_path
+
+    subsets = {
+        label: {line.strip() for _, line in read_lines(resolve_path(path)) if line.strip()}
+        for label, path in files.items()
+    }
+    cells = [(c, run_id) for (c, d), run_id in report.run_ids.items() if d == dataset]
+    display = {c.name: c.display for c in report.spec.conditions}
+    metric = report.spec.metrics[0]
+    header, rows = None, []
+    for condition, run_id in cells:
+        values = store.per_query(run_id).metric(metric) or {}
+        groups = {"all": set(values), **{k: v & set(values) for k, v in subsets.items()}}
+        if header is None:
+            header = [f"{label} ({len(ids)})" for label, ids in groups.items()]
+            header += [f"not {label} ({len(values) - len(groups[label])})" for label in subsets]
+        means = [_mean(values, ids) for ids in groups.values()]
+        means += [_mean(values, set(values) - groups[label]) for label in subsets]
+        rows.append(f"| {display[condition]} | " + " | ".join(means) + " |")
+    if header is None:
+        return f"No run on {dataset!r}."
+    return "\n".join(
+        [
+            f"{metric} by query subset (query counts in parentheses).",
+            "",
+            "| System | " + " | ".join(header) + " |",
+            "| :-- |" + " --: |" * len(header),
+            *rows,
+        ]
+    )
+
+
+def _mean(values: Mapping[str, float], ids: set[str]) -> str:
+    return f"{sum(values[q] for q in ids) / len(ids):.4f}" if ids else "—"
+
+
+def _showcase(report: ReproReport, store: Any, dataset_name: str, query_ids: Sequence[str]) -> str:
+    """Each condition's top documents for the showcase queries, from the run files it logged.
+
+    The dataset is rebuilt from the first run's logged ``config.yaml``, so the titles and
+    judgments are those of the data the runs evaluated.
+    """
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from rerank_bench.reporting.showcase import load_logged_run, showcase_markdown
+
+    display = {c.name: c.display for c in report.spec.conditions}
+    cells = [(c, run_id) for (c, d), run_id in report.run_ids.items() if d == dataset_name]
+    if not cells:
+        return f"No run on {dataset_name!r}; the showcase needs one."
+    config = OmegaConf.create(store.artifact_text(cells[0][1], "config.yaml"))
+    source = instantiate(config.dataset)
+    systems = [
+        (display[c], load_logged_run(store.artifact_text(run_id, "run.trec")))
+        for c, run_id in cells
+    ]
+    return showcase_markdown(
+        source.load(), source.eval_split, systems, query_ids, report.spec.showcase_depth
+    )
+
+
+def _with_condition(run: Any, condition: str) -> Any:
+    from dataclasses import replace
+
+    return replace(run, tags={**run.tags, CONDITION_TAG: condition})
+
+
+def write_results(report: ReproReport, path: str | Path | None = None) -> Path:
+    """Write RESULTS.md (atomically) beside the spec, or at ``path``."""
+    target = Path(path) if path is not None else report.spec.path.parent / "RESULTS.md"
+    text = results_markdown(report)
+    with atomic_write(target) as handle:
+        handle.write(text)
+    return target
