@@ -13,7 +13,6 @@ __all__ = [
     "ConfigError",
     "DataFormatError",
     "DocNotFoundError",
-    "DdpWorkerDone",
     "DryRunStop",
     "EvaluationError",
     "ModelResolutionError",
@@ -86,12 +85,3 @@ class DryRunStop(RerankBenchError):
             f"dry run of {what}: no request was sent. Estimate: {shown}. "
             "Fix: set dry_run=false to run for real."
         )
-
-
-class DdpWorkerDone(RerankBenchError):
-    """A DDP worker process (rank > 0) finished its share of training; it reports nothing.
-
-    Lightning's ``ddp`` strategy re-runs the command line once per extra device. Those processes
-    train, then stop with this: evaluation, run files and MLflow logging belong to rank 0 alone,
-    and the command line exits 0 without output.
-    """

@@ -1,7 +1,10 @@
-"""One experiment, end to end: dataset -> first stage -> (fit) -> re-rank -> evaluate -> MLflow.
+"""One experiment: dataset -> first stage -> [train chain] -> re-rank -> fuse -> evaluate.
 
 The pipeline only wires stages that the config names; what a stage does lives in its class, so a
-new retriever or re-ranker is one class and one YAML file, with no change here.
+new retriever or re-ranker is one class and one YAML file, with no change here. A re-ranker whose
+``model`` is ``null`` scores with the model that the run's ``train`` chain produces (trained, or
+reused from the training cache); the MLflow run is opened once the chain is trained, and the
+tracking writer logs what every stage returned.
 """
 
 from __future__ import annotations
@@ -18,31 +21,51 @@ from typing import Any, cast
 import mlflow
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from rerank_bench.cache import CacheDir
 from rerank_bench.data.io import atomic_write, read_trec_run, write_trec_run
-from rerank_bench.data.records import Corpus, Dataset, Queries, Run
-from rerank_bench.distributed import ddp_worker_run_id
-from rerank_bench.errors import ConfigError, DdpWorkerDone, DryRunStop
-from rerank_bench.evaluation.metrics import Evaluation, evaluate_run, metric_key, query_set_id
+from rerank_bench.data.records import Corpus, Dataset, Queries, Run, ranking
+from rerank_bench.errors import ConfigError, DryRunStop
+from rerank_bench.evaluation.metrics import (
+    Evaluation,
+    evaluate,
+    evaluate_run,
+    metric_key,
+    query_set_id,
+)
 from rerank_bench.reporting.run_summary import summary_table
-from rerank_bench.reranking.base import FitContext, Reranker, Trainable
+from rerank_bench.reranking.base import Reranker, merge_reranked
 from rerank_bench.retrieval.base import Retriever
-from rerank_bench.tracking import (
-    PER_QUERY_ARTIFACT,
-    log_params_once,
-    resolve_tracking_uri,
-    start_run,
+from rerank_bench.retrieval.tuned_fusion import DEFAULT_WEIGHTS, restrict, tune_fusion
+from rerank_bench.tracking import log_params_once, resolve_tracking_uri, start_run
+from rerank_bench.tracking import names as tracked
+from rerank_bench.tracking.training import (
+    log_collapse,
+    log_curves,
+    log_fusion,
+    log_model,
+    log_stage,
 )
 
-__all__ = ["RUN_ID_FILE", "RunResult", "run", "run_overrides", "seed_everything", "system_name"]
+__all__ = [
+    "FIRST_STAGE",
+    "RUN_ID_FILE",
+    "RunResult",
+    "run",
+    "run_overrides",
+    "seed_everything",
+    "system_name",
+]
 
 log = logging.getLogger(__name__)
 
 RUN_ID_FILE = "mlflow_run_id"
 """Written into the job folder when its MLflow run starts: a re-run in that folder resumes it."""
+
+FIRST_STAGE = "first_stage"
+"""The fusion member that stands for the first stage's own scores (``fuse=[first_stage]``)."""
 
 
 @dataclass
@@ -82,11 +105,17 @@ def seed_everything(seed: int) -> None:
         sys.modules["torch"].manual_seed(seed)
 
 
-def system_name(retriever: Retriever, reranker: Reranker | None, override: str | None) -> str:
-    """``bm25``, ``bm25>>cross_encoder``...: the row label of a system in tables."""
+def system_name(
+    retriever: Retriever, reranker: Reranker | None, override: str | None,
+    fused: tuple[str, ...] = (),
+) -> str:
+    """``bm25``, ``bm25>>cross_encoder``, ``bm25>>finetuned+bm25``: a system's row label."""
     if override:
         return override
-    return f"{retriever.name}>>{reranker.name}" if reranker is not None else retriever.name
+    if reranker is None:
+        return retriever.name
+    members = "".join(f"+{retriever.name if m == FIRST_STAGE else m}" for m in fused)
+    return f"{retriever.name}>>{reranker.name}{members}"
 
 
 def _output_dir(cfg: DictConfig) -> Path:
@@ -128,8 +157,7 @@ def _unfinished_run(out: Path, uri: str) -> str | None:
     """The MLflow run that an interrupted job in ``out`` started, to be continued, or ``None``.
 
     A job folder re-used after a crash or kill (``hydra.run.dir=<folder>``) holds its run id; the
-    run is resumed unless it finished, so training curves continue where the checkpoint left off
-    instead of being split across two runs.
+    run is resumed unless it finished.
     """
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
@@ -146,30 +174,98 @@ def _unfinished_run(out: Path, uri: str) -> str | None:
     return None if status == "FINISHED" else run_id
 
 
-def run(cfg: DictConfig) -> RunResult:
-    """Run the experiment that ``cfg`` (the composed Hydra config) describes.
+def _trains(node: DictConfig) -> bool:
+    """Does the re-ranker config ask for the model of the run's training chain?"""
+    target = node.get("_target_")
+    if not target or "model" not in node or node.model is not None:
+        return False
+    return getattr(get_class(target), "model_kind", None) is not None
 
-    Raises:
-        DdpWorkerDone: in a ``ddp`` worker process, after its share of training.
-    """
+
+@dataclass
+class _Training:
+    """The trained chain of this run and the stage the re-ranker scores with."""
+
+    result: Any  # training.chain.ChainResult (training imports torch: loaded only when used)
+    scored: Any  # training.stage.TrainedModel
+
+
+def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever) -> _Training:
+    from rerank_bench.training.chain import train_chain
+    from rerank_bench.training.settings import TrainChain
+    from rerank_bench.training.stage import TrainingData
+
+    if cfg.get("train") is None:
+        raise ConfigError(
+            f"reranker={cfg.reranker.get('name')} has model: null, which means the model of this "
+            f"run's training recipe, but no recipe is set. Fix: add train=<recipe> (conf/train/), "
+            f"or set reranker.model=<folder> or runs:/<run_id>/model."
+        )
+    chain: TrainChain = instantiate(cfg.train)
+    data = TrainingData(dataset, source.train_split, source.dev_split, retriever, int(cfg.seed))
+    if source.train_split is None:
+        raise ConfigError(f"dataset {dataset.name!r} names no train_split to train on.")
+    result = train_chain(chain, data, cfg.paths.cache)
+    scored = result.get(cfg.score_with) if cfg.get("score_with") else result.final
+    wanted = getattr(get_class(cfg.reranker._target_), "model_kind", None)
+    if scored.kind != wanted:
+        raise ConfigError(
+            f"reranker={cfg.reranker.get('name')} scores with a {wanted} model, but train stage "
+            f"{scored.stage!r} trains a {scored.kind}. Fix: pick a recipe (train=...) or a "
+            f"stage (score_with=<name>) of that kind."
+        )
+    return _Training(result, scored)
+
+
+def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str) -> Reranker | None:
+    node = cfg.reranker
+    if not node.get("_target_"):
+        return None
+    if training is not None:
+        trained = training.scored
+        budgets = {"max_length": trained.max_length, "query_max_length": trained.query_max_length}
+        as_trained = {k: v for k, v in budgets.items() if k in node and node.get(k) is None}
+        return cast(Reranker, instantiate(node, model=str(trained.path), **as_trained))
+    model = node.get("model")
+    if isinstance(model, str) and model.startswith("runs:/"):
+        from rerank_bench.tracking.writer import download_model
+
+        return cast(Reranker, instantiate(node, model=str(download_model(model, uri, out))))
+    return cast(Reranker, instantiate(node))
+
+
+def run(cfg: DictConfig) -> RunResult:
+    """Run the experiment that ``cfg`` (the composed Hydra config) describes."""
     seed_everything(int(cfg.seed))
-    parent_run = ddp_worker_run_id()
-    if parent_run is not None:
-        _train_as_ddp_worker(cfg, parent_run)
     source = instantiate(cfg.dataset)
     retriever: Retriever = instantiate(cfg.retriever)
-    reranker: Reranker | None = instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
-    system = system_name(retriever, reranker, cfg.system)
     out = _output_dir(cfg)
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
+    uri = resolve_tracking_uri(cfg.tracking.uri)
 
     started = start = time.perf_counter()
     dataset = source.load()
     timings["load"] = time.perf_counter() - start
     split = dataset.split(source.eval_split)
-    rel_level = cfg.eval.rel_level if cfg.eval.rel_level is not None else dataset.rel_level
-    uri = resolve_tracking_uri(cfg.tracking.uri)
+    cache = CacheDir(Path(cfg.paths.cache))
+    first, timings["first_stage"] = _first_stage(
+        retriever, dataset.corpus, split.queries, int(cfg.k), cache
+    )
+    training = None
+    if _trains(cfg.reranker):
+        start = time.perf_counter()
+        training = _train(cfg, source, dataset, retriever)
+        timings["train"] = time.perf_counter() - start
+    reranker = _reranker(cfg, training, out, uri)
+    fused = tuple(cfg.get("fuse") or ())
+    if fused and (reranker is None or training is None):
+        raise ConfigError(
+            "fuse=[...] tunes fusion weights on the dev set of the run's training; it needs a "
+            "re-ranker that scores with a trained model (reranker.model: null and train=...)."
+        )
+    system = system_name(retriever, reranker, cfg.system, fused)
+    rel_level = cfg.eval.rel_level if cfg.eval.rel_level is not None else split.rel_level
     tags = {
         "dataset": dataset.name,
         "split": split.name,
@@ -194,25 +290,34 @@ def run(cfg: DictConfig) -> RunResult:
         with atomic_write(out / RUN_ID_FILE) as handle:
             handle.write(run_id + "\n")
         log_params_once({"fingerprint.retriever": json.dumps(retriever.cache_key())})
-        context = _fit_context(cfg, out, source, dataset, retriever, run_id, uri)
-        try:
-            first, final = _run_stages(retriever, reranker, context, split.queries, cfg, timings)
-        except DryRunStop as stop:
-            mlflow.log_metrics({k: float(v) for k, v in stop.estimate.items()})
-            mlflow.set_tag("dry_run", "true")
-            mlflow.end_run()  # an estimate is a finished run, not a failed one
-            raise
+        _log_costs(retriever)
+        if training is not None:
+            _log_training(training)
+        final = first
+        if reranker is not None:
+            log_params_once({"fingerprint.reranker": json.dumps(reranker.cache_key())})
+            try:
+                final = _rerank(reranker, dataset, split.queries, first, training, fused,
+                                cfg, retriever, timings)
+            except DryRunStop as stop:
+                mlflow.log_metrics({k: float(v) for k, v in stop.estimate.items()})
+                mlflow.set_tag("dry_run", "true")
+                mlflow.end_run()  # an estimate is a finished run, not a failed one
+                raise
+            _log_costs(reranker)
         metrics = list(cfg.eval.metrics)
         judged_only = bool(cfg.eval.judged_only)
-        base_eval = evaluate_run(split.qrels, first, metrics, rel_level, judged_only)
-        final_eval = evaluate_run(split.qrels, final, metrics, rel_level, judged_only)
+        base_eval = evaluate(split, first, metrics, judged_only=judged_only, rel_level=rel_level)
+        final_eval = evaluate(split, final, metrics, judged_only=judged_only, rel_level=rel_level)
         timings["total"] = time.perf_counter() - started
 
         rows = [(retriever.name, base_eval)]
         if reranker is not None:
             rows.append((system, final_eval))
-        n_pairs = sum(min(len(d), getattr(reranker, "depth", 0)) for d in first.values())
+        n_pairs = sum(min(len(d), reranker.depth) for d in first.values()) if reranker else 0
         extra = {"first stage": f"{timings['first_stage']:.1f}s for {len(split.queries)} queries"}
+        if "train" in timings:
+            extra["training"] = f"{timings['train']:.1f}s"
         if "rerank" in timings:
             extra["re-rank"] = f"{timings['rerank']:.1f}s ({n_pairs} pairs)"
         table = summary_table(dataset.name, split.name, rows, extra)
@@ -224,73 +329,76 @@ def run(cfg: DictConfig) -> RunResult:
     )
 
 
-def _train_as_ddp_worker(cfg: DictConfig, parent_run: str) -> None:
-    """Rank > 0 of a ``ddp`` training: train beside rank 0, then stop without reporting.
-
-    Lightning re-runs the command line in the same Hydra folder for every extra device. The worker
-    rebuilds the same dataset, first stage and re-ranker, joins training (Lightning logs from rank
-    0 only, into ``parent_run``) and raises :class:`DdpWorkerDone`: no MLflow run, no run files.
-    """
-    source = instantiate(cfg.dataset)
-    retriever: Retriever = instantiate(cfg.retriever)
-    reranker = instantiate(cfg.reranker) if cfg.reranker.get("_target_") else None
-    if not isinstance(reranker, Trainable):
-        raise ConfigError("a DDP worker process was started for a re-ranker that does not train.")
-    uri = resolve_tracking_uri(cfg.tracking.uri)
-    out, dataset = _output_dir(cfg), source.load()
-    reranker.fit(_fit_context(cfg, out, source, dataset, retriever, parent_run, uri))
-    raise DdpWorkerDone("DDP worker finished training")
+def _log_training(training: _Training) -> None:
+    """Curves and summaries of every stage; the scored model; its collapse verdict."""
+    for stage, trained in training.result.models.items():
+        log_curves(stage, trained.curves)
+        summary = trained.summary
+        log_stage(stage, trained.kind, trained.folder, trained.path, summary.best,
+                  summary.first_stage, summary.seconds, summary.collapsed, trained.reused)
+    scored = training.scored
+    log_collapse(scored.summary.collapsed, scored.summary.collapse_reason)
+    log_model(scored.path)
 
 
-def _fit_context(
-    cfg: DictConfig,
-    out: Path,
-    source: Any,  # the instantiated dataset config (a DatasetSource)
+def _rerank(
+    reranker: Reranker,
     dataset: Dataset,
-    retriever: Retriever,
-    run_id: str,
-    uri: str,
-) -> FitContext:
-    """What a trainable re-ranker gets: the data, its splits, the first stage, folder and run."""
-    return FitContext(
-        dataset=dataset,
-        train_split=source.train_split,
-        dev_split=source.dev_split,
-        first_stage=retriever,
-        output_dir=out,
-        mlflow_run_id=run_id,
-        tracking_uri=uri,
-        seed=int(cfg.seed),
-    )
-
-
-def _run_stages(
-    retriever: Retriever,
-    reranker: Reranker | None,
-    context: FitContext,
     queries: Queries,
+    first: Run,
+    training: _Training | None,
+    fused: tuple[str, ...],
     cfg: DictConfig,
+    retriever: Retriever,
     timings: dict[str, float],
-) -> tuple[Run, Run]:
-    """First stage (cached), then fit and re-rank if a re-ranker is configured; log API costs."""
-    dataset = context.dataset
-    cache = CacheDir(Path(cfg.paths.cache))
-    first, timings["first_stage"] = _first_stage(
-        retriever, dataset.corpus, queries, int(cfg.k), cache
-    )
-    _log_costs(retriever)
-    if reranker is None:
-        return first, first
-    log_params_once({"fingerprint.reranker": json.dumps(reranker.cache_key())})
-    if isinstance(reranker, Trainable):
-        start = time.perf_counter()
-        reranker.fit(context)
-        timings["train"] = time.perf_counter() - start
+) -> Run:
+    """Re-rank ``first``; with ``fused`` members, fuse at weights tuned on the training's dev."""
     start = time.perf_counter()
-    final = reranker.rerank(dataset.corpus, queries, first)
+    reranked = reranker.rerank(dataset.corpus, queries, first)
     timings["rerank"] = time.perf_counter() - start
-    _log_costs(reranker)
-    return first, final
+    if not fused or training is None:
+        return reranked
+    start = time.perf_counter()
+    members = [_member(m, training, retriever) for m in fused]
+    dev = training.scored.dev
+    dev_runs = [_scores(reranker, dataset.corpus, dev.queries, dev.candidates)]
+    dev_runs += [_scores(m, dataset.corpus, dev.queries, dev.candidates) for m in members]
+    weights = cfg.get("fusion_weights") or DEFAULT_WEIGHTS
+    tuned = tune_fusion(dev.qrels, dev_runs, dev.rel_level, list(weights))
+    first_dev = evaluate_run(dev.qrels, dev.candidates, ["ndcg@10"],
+                             rel_level=dev.rel_level).mean["ndcg@10"]
+    names = [reranker.name, *fused]
+    log_fusion(names, list(tuned.weights), tuned.dev_score, first_dev)
+    log.info("fusion of %s tuned on %d dev queries: weights %s, dev ndcg@10 %.4f (first stage "
+             "%.4f)", names, len(dev.queries), tuned.weights, tuned.dev_score, first_dev)
+    collapsed = tuned.dev_score <= first_dev + 1e-9
+    reason = (f"fusion adds nothing on dev: best dev ndcg@10 {tuned.dev_score:.4f} (weights "
+              f"{tuned.weights}) vs the first stage's {first_dev:.4f}") if collapsed else ""
+    log_collapse(collapsed, reason, model_alone=training.scored.summary.collapsed)
+    candidates = {q: dict(ranking(docs)[: reranker.depth]) for q, docs in first.items()}
+    test_runs = [restrict(reranked, candidates)]
+    test_runs += [_scores(m, dataset.corpus, queries, candidates) for m in members]
+    timings["fusion"] = time.perf_counter() - start
+    return merge_reranked(first, tuned.apply(test_runs))
+
+
+def _member(name: str, training: _Training, retriever: Retriever) -> Reranker | None:
+    """A fusion member: ``None`` for the first stage's own scores, else a stage's re-ranker."""
+    if name == FIRST_STAGE:
+        return None
+    from rerank_bench.reranking.trained import reranker_for
+
+    trained = training.result.get(name)
+    return reranker_for(trained.kind, str(trained.path), trained.max_length,
+                        trained.query_max_length)
+
+
+def _scores(member: Reranker | None, corpus: Corpus, queries: Queries, candidates: Run) -> Run:
+    """A member's scores of each query's re-ranked documents (the first stage's own for None)."""
+    if member is None:
+        return candidates
+    reranked = member.rerank(corpus, queries, candidates)
+    return {q: {d: reranked[q][d] for d in docs} for q, docs in candidates.items()}
 
 
 def _log_costs(stage: object) -> None:
@@ -336,9 +444,9 @@ def _log_results(
     cfg: DictConfig,
 ) -> None:
     """Write run files, per-query metrics, config and table atomically, then log them."""
-    write_trec_run(final, out / "run.trec", tag=str(cfg.system or "rerank-bench"))
+    write_trec_run(final, out / tracked.RUN_ARTIFACT, tag=str(cfg.system or "rerank-bench"))
     if reranked:
-        write_trec_run(first, out / "first_stage.trec", tag="first_stage")
+        write_trec_run(first, out / tracked.FIRST_STAGE_RUN_ARTIFACT, tag="first_stage")
     per_query = {
         "metrics": list(final_eval.metrics),
         "rel_level": final_eval.rel_level,
@@ -346,13 +454,13 @@ def _log_results(
         "per_query": final_eval.per_query,
         "first_stage_per_query": base_eval.per_query,
     }
-    with atomic_write(out / PER_QUERY_ARTIFACT) as handle:
+    with atomic_write(out / tracked.PER_QUERY_ARTIFACT) as handle:
         json.dump(per_query, handle)
-    with atomic_write(out / "config.yaml") as handle:
+    with atomic_write(out / tracked.CONFIG_ARTIFACT) as handle:
         handle.write(OmegaConf.to_yaml(cfg, resolve=True))
-    with atomic_write(out / "results.md") as handle:
+    with atomic_write(out / tracked.TABLE_ARTIFACT) as handle:
         handle.write(table + "\n")
-    for name in ("run.trec", "first_stage.trec", PER_QUERY_ARTIFACT, "config.yaml", "results.md"):
+    for name in tracked.ARTIFACTS:
         if (out / name).exists():
             mlflow.log_artifact(str(out / name))
 

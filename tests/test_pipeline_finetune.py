@@ -14,6 +14,7 @@ import pytest
 from _neural_helpers import tiny_bert
 from mlflow.tracking import MlflowClient
 
+from rerank_bench.errors import ConfigError
 from rerank_bench.pipeline import RUN_ID_FILE, run_overrides
 
 
@@ -29,24 +30,63 @@ def tiny_ce(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tiny_bert(tmp_path_factory.mktemp("tiny-ce"), num_labels=1, seed=1)
 
 
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_bert(tmp_path_factory.mktemp("tiny-encoder"), kind="encoder", seed=2)
+
+
+def _chain_settings(steps: int) -> list[str]:
+    """A few queries, a small dev set, validation every 2 steps: what every tiny recipe shares."""
+    return [
+        "train.max_train_queries=24",
+        "train.max_dev_queries=8",
+        "train.dev_depth=8",
+        "train.log_every_n_steps=1",
+        "train.trainer.precision=32-true",
+        "reranker.depth=5",
+    ]
+
+
 def _train_overrides(model: Path, steps: int) -> list[str]:
     """The helpdesk, BM25, a tiny cross-encoder fine-tuned for ``steps`` steps on a few queries."""
+    rank = "train.stages.rank"
     return [
         "dataset=helpdesk",
         "reranker=finetuned",
         "train=fast",
-        f"train.base_model={model}",
-        f"train.max_steps={steps}",
-        "train.max_epochs=100",
-        "train.batch_size=2",
-        "train.max_length=64",
-        "train.query_max_length=16",
-        "train.max_train_queries=24",
-        "train.max_dev_queries=8",
-        "train.dev_depth=8",
-        "train.val_every_n_steps=2",
-        "train.log_every_n_steps=1",
-        "reranker.depth=5",
+        f"{rank}.base_model={model}",
+        f"{rank}.max_steps={steps}",
+        f"{rank}.max_epochs=100",
+        f"{rank}.batch_size=2",
+        f"{rank}.max_length=64",
+        f"{rank}.query_max_length=16",
+        f"{rank}.val_every_n_steps=2",
+        *_chain_settings(steps),
+    ]
+
+
+def _domain_overrides(encoder: Path, steps: int) -> list[str]:
+    """train=domain (bi-encoder, then a segment-cosine cross-encoder from it) at tiny scale."""
+    adapt, rank = "train.stages.adapt", "train.stages.rank"
+    return [
+        "dataset=helpdesk",
+        "reranker=finetuned",
+        "train=domain",
+        f"{adapt}.base_model={encoder}",
+        f"{adapt}.max_steps={steps}",
+        f"{adapt}.batch_size=4",
+        f"{adapt}.max_length=32",
+        f"{adapt}.val_every_n_steps=2",
+        f"{rank}.max_steps={steps}",
+        f"{rank}.max_epochs=100",
+        f"{rank}.batch_size=2",
+        f"{rank}.sampling.negatives=3",
+        f"{rank}.negatives_from=null",
+        f"{rank}.max_length=48",
+        f"{rank}.query_max_length=16",
+        f"{rank}.val_every_n_steps=2",
+        f"{rank}.patience=null",
+        *_chain_settings(steps),
     ]
 
 
@@ -58,32 +98,52 @@ def _runs(home: Path) -> list:
 
 def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tiny_ce: Path) -> None:
     result = run_overrides(
-        [*_train_overrides(tiny_ce, 4), "labels=debiased_ctr", "reranker.interpolate=true"]
+        [*_train_overrides(tiny_ce, 4), "labels=debiased_ctr", "fuse=[first_stage]"]
     )
-    assert result.system == "bm25>>finetuned_interp"
+    assert result.system == "bm25>>finetuned+bm25"
     (run,) = _runs(home)
     assert run.info.run_id == result.run_id and run.info.status == "FINISHED"
     assert run.data.params["train.label_source.method"] == "debiased_ctr"
     assert run.data.params["dataset.logs"].endswith("helpdesk/logs/train.jsonl.gz']")
-    for metric in ("ndcg_at_10", "train/loss", "val_ndcg_at_10", "interpolation_weight"):
+    for metric in ("ndcg_at_10", "rank/train/loss", "rank/val/ndcg_at_10", "rank/minutes",
+                   "fusion/weight/finetuned", "fusion/dev/ndcg_at_10"):
         assert metric in run.data.metrics, metric
-    assert run.data.tags["status_collapse"] in {"true", "false"}  # of the interpolation...
+    assert run.data.tags["status_collapse"] in {"true", "false"}  # of the fusion...
     assert run.data.tags["model_alone_collapsed"] in {"true", "false"}  # ...and of the model
-    collapsed = run.data.metrics["interpolation_dev_ndcg_at_10"] <= run.data.metrics.get(
-        "train_first_stage_val_ndcg_at_10", 1.0
-    )
+    collapsed = (run.data.metrics["fusion/dev/ndcg_at_10"]
+                 <= run.data.metrics["fusion/dev/first_stage_ndcg_at_10"])
     assert (run.data.tags["status_collapse"] == "true") == collapsed
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     assert "model/config.json" in {a.path for a in client.list_artifacts(result.run_id, "model")}
     assert (result.output_dir / RUN_ID_FILE).read_text().strip() == result.run_id
 
-    # the same recipe on the same data is trained once: a sweep over evaluation settings reuses it
+    # the same recipe on the same data is trained once: a sweep over evaluation settings reuses
+    # it, and the run that reuses it carries its curves too
     again = run_overrides(
         [*_train_overrides(tiny_ce, 4), "labels=debiased_ctr", "reranker.depth=3"]
     )
-    reused = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}").get_run(again.run_id)
-    assert reused.data.tags["trained_in_run"] == result.run_id
-    assert "train/loss" not in reused.data.metrics and "ndcg_at_10" in reused.data.metrics
+    reused = client.get_run(again.run_id)
+    assert reused.data.tags["training.rank.reused"] == "true"
+    assert reused.data.tags["training.rank.folder"] == run.data.tags["training.rank.folder"]
+    assert "rank/train/loss" in reused.data.metrics and "ndcg_at_10" in reused.data.metrics
+
+
+def test_every_stage_of_a_chain_is_logged_and_scored_by_its_kind(
+    home: Path, tiny_encoder: Path
+) -> None:
+    """train=domain through the pipeline: both stages' curves in the run; the cross-encoder
+    scores; the same chain's bi-encoder scores with reranker=finetuned_bi score_with=adapt."""
+    result = run_overrides(_domain_overrides(tiny_encoder, 4))
+    (run,) = _runs(home)
+    for stage in ("adapt", "rank"):
+        assert f"{stage}/train/loss" in run.data.metrics, stage
+        assert run.data.tags[f"training.{stage}.reused"] == "false"
+    assert run.data.tags["training.rank.kind"] == "cross_encoder"
+    bi = run_overrides([*_domain_overrides(tiny_encoder, 4), "reranker=finetuned_bi",
+                        "score_with=adapt"])
+    assert bi.system == "bm25>>finetuned_bi" and bi.metrics["ndcg@10"] != result.metrics["ndcg@10"]
+    with pytest.raises(ConfigError, match="scores with a bi_encoder model"):
+        run_overrides([*_domain_overrides(tiny_encoder, 4), "reranker=finetuned_bi"])
 
 
 def _cli(home: Path, *args: str) -> subprocess.Popen:
@@ -98,36 +158,44 @@ def _cli(home: Path, *args: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_killed_job_resumes_its_checkpoint_and_its_mlflow_run(
-    home: Path, tiny_ce: Path, tmp_path: Path
+def test_killed_chain_resumes_at_the_stage_where_it_stopped(
+    home: Path, tiny_encoder: Path, tmp_path: Path
 ) -> None:
+    """A two-stage chain through `rerank-bench run`, killed in its second stage: run again, the
+    first stage is reused, the second continues its checkpoint, and one MLflow run holds both
+    stages' curves, one point per step."""
     folder = tmp_path / "job"
-    args = [*_train_overrides(tiny_ce, 60), "train.patience=null", f"hydra.run.dir={folder}"]
+    args = [*_domain_overrides(tiny_encoder, 60), "train.stages.adapt.max_steps=4",
+            f"hydra.run.dir={folder}"]
     first = _cli(home, *args)
-    checkpoints = home / "cache" / "finetuned"  # trainings live in the cache, keyed by recipe
+    training = home / "cache" / "training"
     deadline = time.monotonic() + 300
-    while (
-        not list(checkpoints.glob("*/training/checkpoints/last.ckpt"))
-        and first.poll() is None
-        and time.monotonic() < deadline
-    ):
+
+    def second_stage_checkpoint() -> bool:
+        return any(
+            '"@adapt"' in (ckpt.parents[1] / "key.json").read_text()
+            for ckpt in training.glob("*/checkpoints/last.ckpt")
+        )
+
+    while not second_stage_checkpoint() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert first.poll() is None, "the job ended before it could be interrupted"
     first.send_signal(signal.SIGKILL)
     first.wait()
-    (killed,) = _runs(home)
-    assert killed.info.status == "RUNNING"  # killed: MLflow never heard the end
+    assert _runs(home) == []  # the run opens once the chain is trained: no half-run
 
     second = _cli(home, *args)  # the same command again
     output, _ = second.communicate(timeout=600)
     assert second.returncode == 0, output
-    assert "resuming training from" in output and "resuming MLflow run" in output
+    assert "stage adapt: training in" in output and "already finished" in output
+    assert "resuming training from" in output
     (run,) = _runs(home)
-    assert run.info.run_id == killed.info.run_id and run.info.status == "FINISHED"
-    assert "ndcg_at_10" in run.data.metrics
+    assert run.info.status == "FINISHED" and "ndcg_at_10" in run.data.metrics
+    assert run.data.tags["training.adapt.reused"] == "true"
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
-    steps = sorted(m.step for m in client.get_metric_history(run.info.run_id, "train/loss"))
+    steps = sorted(m.step for m in client.get_metric_history(run.info.run_id, "rank/train/loss"))
     assert steps[-1] >= 55 and len(steps) == len(set(steps))  # one curve, continued
+    assert client.get_metric_history(run.info.run_id, "adapt/train/loss")
 
 
 @pytest.mark.slow
@@ -135,15 +203,15 @@ def test_ddp_workers_under_hydra_make_no_folder_and_no_run(home: Path, tiny_ce: 
     job = _cli(
         home,
         *_train_overrides(tiny_ce, 4),
-        "train.accelerator=cpu",
-        "train.devices=2",
-        "train.strategy=ddp",
+        "train.trainer.accelerator=cpu",
+        "train.trainer.devices=2",
+        "train.trainer.strategy=ddp",
     )
     output, _ = job.communicate(timeout=600)
     assert job.returncode == 0, output
     (run,) = _runs(home)
     assert run.info.status == "FINISHED" and "ndcg_at_10" in run.data.metrics
-    assert "train/loss" in run.data.metrics
+    assert "rank/train/loss" in run.data.metrics
     folders = [p for p in (home / "outputs").glob("*/*") if p.is_dir()]
     assert len(folders) == 1 and (folders[0] / "run.trec").is_file()
     assert "bm25>>finetuned" in output  # the table, printed by rank 0 only
@@ -156,16 +224,23 @@ def test_every_train_recipe_composes_and_instantiates() -> None:
     from hydra.utils import instantiate
 
     from rerank_bench.reranking.bi_encoder import BiEncoderReranker
-    from rerank_bench.reranking.finetuned import FineTunedReranker
+    from rerank_bench.training import TrainChain
 
     recipes = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "train").glob("*.yaml"))
-    assert {"default", "fast", "short", "distill", "pairwise", "pointwise"} <= set(recipes)
+    assert {"domain", "bi_encoder", "memory", "cross_encoder", "fast", "short", "distill",
+            "pairwise", "pointwise"} <= set(recipes)
     for recipe in recipes:
         with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
             cfg = compose("config", [f"train={recipe}", "reranker=finetuned", "labels=nrr"])
-        reranker = instantiate(cfg.reranker)
-        assert isinstance(reranker, FineTunedReranker) and reranker.train is not None
-        assert reranker.train.max_positives == 3  # from labels=nrr, whatever the recipe
-        assert type(reranker.train.label_source).__name__ == "FeedbackLabelSource"
+        chain = instantiate(cfg.train)
+        assert isinstance(chain, TrainChain), recipe
+        assert chain.max_positives == 3  # from labels=nrr, whatever the recipe
+        assert type(chain.label_source).__name__ == "FeedbackLabelSource"
         if recipe == "distill":
-            assert isinstance(reranker.train.teacher, BiEncoderReranker)
+            assert isinstance(chain.stages["rank"].teacher, BiEncoderReranker)
+        if recipe == "domain":
+            assert list(chain.stages) == ["adapt", "rank"]
+            assert chain.stages["rank"].references() == ["adapt", "adapt"]
+    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
+        default = compose("config", ["reranker=finetuned"])
+    assert default.train.stages.rank.head == "segment_cosine"  # train=domain is the default

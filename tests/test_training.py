@@ -1,27 +1,33 @@
-"""Fine-tuning end to end on CPU: fast_dev_run, a real tiny fit logged to MLflow, export, resume,
-NaN handling, and DDP (2 CPU processes, gloo) against single-process training."""
+"""Training stages end to end on CPU: a real tiny fit and its export, resume, NaN handling, DDP
+(2 CPU processes, gloo) against single-process training, bi-encoder and segment-cosine stages,
+distillation from an earlier stage, a two-stage chain and the memory stage."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import pytest
 import torch
-from mlflow.tracking import MlflowClient
+from _neural_helpers import tiny_bert
 
 from rerank_bench.data.records import Corpus, Dataset, Doc, Split
-from rerank_bench.models.loading import load_tokenizer
+from rerank_bench.models.loading import load_model, load_tokenizer
 from rerank_bench.models.resolve import resolve_model
-from rerank_bench.reranking.base import FitContext
 from rerank_bench.retrieval.bm25 import BM25Retriever
-from rerank_bench.training.fit import TrainSettings, fit_cross_encoder, load_cross_encoder
-from rerank_bench.training.losses import LocalizedContrastiveLoss, PointwiseBCELoss
+from rerank_bench.training import StageSettings, TrainChain, TrainingData, train_chain
+from rerank_bench.training.losses import (
+    ListwiseDistillationLoss,
+    LocalizedContrastiveLoss,
+    PointwiseBCELoss,
+)
 from rerank_bench.training.mining import NegativeSampling
 from rerank_bench.training.module import NonFiniteLossError
+from rerank_bench.training.settings import TrainerSettings
+from rerank_bench.training.stage import load_base_model
 
 TOPICS = ["apple", "river", "engine", "violin", "glacier", "protein", "comet", "harbor"]
 
@@ -51,6 +57,11 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_bert(tmp_path_factory.mktemp("tiny-encoder"), kind="encoder", seed=3)
+
+
 def _dataset() -> Dataset:
     """48 documents on 8 topics; each query names a topic and a document number."""
     docs = [
@@ -62,20 +73,11 @@ def _dataset() -> Dataset:
     return Dataset("toy", Corpus(docs), {"train": Split("train", queries, qrels)})
 
 
-def _context(tmp_path: Path, run_id: str | None = None, uri: str | None = None) -> FitContext:
-    return FitContext(
-        dataset=_dataset(),
-        train_split="train",
-        dev_split=None,
-        first_stage=BM25Retriever(cache_dir=None),
-        output_dir=tmp_path,
-        mlflow_run_id=run_id,
-        tracking_uri=uri,
-        seed=13,
-    )
+def _data() -> TrainingData:
+    return TrainingData(_dataset(), "train", None, BM25Retriever(cache_dir=None), seed=13)
 
 
-def _settings(model: Path, **overrides) -> TrainSettings:
+def _stage(model: Path, **overrides) -> StageSettings:
     values = dict(
         base_model=str(model),
         losses=[{"loss": LocalizedContrastiveLoss(), "weight": 1.0}],
@@ -83,107 +85,98 @@ def _settings(model: Path, **overrides) -> TrainSettings:
         max_length=32,
         query_max_length=16,
         batch_size=4,
-        lr=2e-3,
+        optimizer=functools.partial(torch.optim.AdamW, lr=2e-3, weight_decay=0.01),
         max_steps=12,
         max_epochs=20,
         val_every_n_steps=4,
         patience=None,
+    )
+    values.update(overrides)
+    return StageSettings(**values)
+
+
+def _chain(stages: dict[str, StageSettings], **overrides) -> TrainChain:
+    values = dict(
+        stages=stages,
         dev_fraction=0.25,
         dev_depth=10,
-        accelerator="cpu",
+        trainer=TrainerSettings(accelerator="cpu"),
         log_every_n_steps=1,
     )
     values.update(overrides)
-    return TrainSettings(**values)
+    return TrainChain(**values)
 
 
-def _mlflow_run(tmp_path: Path) -> tuple[str, str]:
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri)
-    experiment = client.create_experiment("t", artifact_location=str(tmp_path / "artifacts"))
-    return client.create_run(experiment).info.run_id, uri
+def _curve(folder: Path, key: str) -> list[float]:
+    rows = csv.DictReader((folder / "curves" / "metrics.csv").open())
+    return [float(row[key]) for row in rows if row.get(key)]
 
 
 def test_fast_dev_run_writes_a_model(tiny_model: Path, tmp_path: Path) -> None:
-    folder = fit_cross_encoder(_context(tmp_path), _settings(tiny_model, fast_dev_run=True))
-    assert (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file()
+    chain = _chain({"rank": _stage(tiny_model)}, fast_dev_run=True)
+    trained = train_chain(chain, _data(), tmp_path).final
+    assert (trained.path / "config.json").is_file() and (trained.path / "tokenizer.json").is_file()
 
 
-def test_tiny_fit_logs_to_the_pipeline_run_and_exports(tiny_model: Path, tmp_path: Path) -> None:
-    run_id, uri = _mlflow_run(tmp_path)
-    folder = fit_cross_encoder(_context(tmp_path, run_id, uri), _settings(tiny_model, max_steps=16))
-
-    client = MlflowClient(tracking_uri=uri)
-    run = client.get_run(run_id)
-    assert run.info.status == "RUNNING"  # the logger never ends the pipeline's run
-    losses = [m.value for m in client.get_metric_history(run_id, "train/loss")]
+def test_tiny_fit_learns_and_exports_a_standard_model(tiny_model: Path, tmp_path: Path) -> None:
+    trained = train_chain(_chain({"rank": _stage(tiny_model, max_steps=16)}), _data(), tmp_path)
+    model = trained.final
+    losses = _curve(model.folder, "train/loss")
     assert len(losses) == 16 and all(np.isfinite(losses))
     assert np.mean(losses[-4:]) < np.mean(losses[:4])  # it learns
-    for key in ("train/LocalizedContrastiveLoss", "lr", "train/pairs_per_s", "val_ndcg_at_10"):
-        assert client.get_metric_history(run_id, key), key
-    steps = [m.step for m in client.get_metric_history(run_id, "val_ndcg_at_10")]
-    assert steps == [0, 4, 8, 12, 16]
-    lrs = [m.value for m in client.get_metric_history(run_id, "lr")]
+    for key in ("train/LocalizedContrastiveLoss", "train/lr", "train/pairs_per_s"):
+        assert _curve(model.folder, key), key
+    rows = list(csv.DictReader((model.curves).open()))
+    assert [int(r["step"]) for r in rows if r.get("val/ndcg_at_10")] == [0, 4, 8, 12, 16]
+    lrs = _curve(model.folder, "train/lr")
     assert max(lrs) == pytest.approx(2e-3, rel=1e-6)  # warm-up to the peak...
     assert lrs[0] < max(lrs) and lrs[-1] < max(lrs)  # ...then linear decay
-    assert run.data.tags["status_collapse"] in ("true", "false")
-    assert "model" in {a.path for a in client.list_artifacts(run_id)}
-    summary = json.loads((tmp_path / "training" / "summary.json").read_text())
-    assert summary["best"] == max(h[1] for h in summary["history"])
+    summary = json.loads((model.folder / "summary.json").read_text())
+    assert summary["best"] == max(h[1] for h in summary["history"]) == model.summary.best
+    assert summary["seconds"] > 0 and model.dev.queries and model.dev.candidates
 
     # the folder is a standard Hugging Face model: transformers and sentence-transformers agree
     from sentence_transformers import CrossEncoder
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     pairs = [("apple report 3", "apple report 3 on apple matters"), ("apple report 3", "comet")]
-    hf = AutoModelForSequenceClassification.from_pretrained(folder).eval()
-    tok = AutoTokenizer.from_pretrained(folder)
+    hf = AutoModelForSequenceClassification.from_pretrained(model.path).eval()
+    tok = AutoTokenizer.from_pretrained(model.path)
     with torch.no_grad():
         logits = hf(
             **tok([p[0] for p in pairs], [p[1] for p in pairs], return_tensors="pt", padding=True)
         ).logits[:, 0]
-    st = CrossEncoder(str(folder), activation_fn=torch.nn.Identity())
+    st = CrossEncoder(str(model.path), activation_fn=torch.nn.Identity())
     assert np.allclose(st.predict(pairs), logits.numpy(), atol=1e-5)
-    reloaded, _, _ = load_cross_encoder(str(folder))
-    assert reloaded.config.num_labels == 1
 
 
 @pytest.mark.slow
-def test_resume_continues_from_last_checkpoint_in_the_same_run(
+def test_resume_continues_from_the_last_checkpoint(
     tiny_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    run_id, uri = _mlflow_run(tmp_path)
-    context = _context(tmp_path, run_id, uri)
-    fit_cross_encoder(context, _settings(tiny_model, max_steps=8))
-    (tmp_path / "training" / "summary.json").unlink()  # as if interrupted before the end
-    with caplog.at_level("INFO"):
-        fit_cross_encoder(context, _settings(tiny_model, max_steps=16))
-    assert "resuming training from" in caplog.text
-    checkpoint = torch.load(tmp_path / "training" / "checkpoints" / "last.ckpt", weights_only=False)
-    assert checkpoint["global_step"] == 16
-    steps = [
-        m.step for m in MlflowClient(tracking_uri=uri).get_metric_history(run_id, "train/loss")
-    ]
-    assert sorted(steps) == list(range(1, 17)) or sorted(steps) == list(range(16))
-    assert (
-        len(
-            mlflow.MlflowClient(tracking_uri=uri).search_runs(
-                [MlflowClient(tracking_uri=uri).get_run(run_id).info.experiment_id]
-            )
-        )
-        == 1
-    )
+    first = train_chain(_chain({"rank": _stage(tiny_model, max_steps=8)}), _data(), tmp_path)
+    folder = first.final.folder
+    (folder / "summary.json").unlink()  # as if interrupted before the end
+    longer = _chain({"rank": _stage(tiny_model, max_steps=16)})
+    # a different max_steps is a different recipe: resume the same folder by hand
+    from rerank_bench.training.stage import train_stage
 
-    # a finished training in the same folder is reused, not repeated
     with caplog.at_level("INFO"):
-        fit_cross_encoder(context, _settings(tiny_model, max_steps=16))
-    assert "already finished" in caplog.text
+        train_stage("rank", longer.stages["rank"], longer, _data(), folder, {})
+    assert "resuming training from" in caplog.text
+    checkpoint = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["global_step"] == 16
+    # a finished training in the same folder is reused, not repeated
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        again = train_chain(_chain({"rank": _stage(tiny_model, max_steps=8)}), _data(), tmp_path)
+    assert "already finished" in caplog.text and again.final.reused
 
 
 def test_nan_loss_stops_with_a_clear_message(tiny_model: Path, tmp_path: Path) -> None:
-    settings = _settings(
+    stage = _stage(
         tiny_model,
-        lr=1e30,
+        optimizer=functools.partial(torch.optim.SGD, lr=1e30),
         gradient_clip_val=None,
         max_steps=30,
         val_every_n_steps=1,
@@ -192,14 +185,14 @@ def test_nan_loss_stops_with_a_clear_message(tiny_model: Path, tmp_path: Path) -
         losses=[PointwiseBCELoss()],
     )
     with pytest.raises(NonFiniteLossError, match=r"training loss is (nan|inf).*Last good state"):
-        fit_cross_encoder(_context(tmp_path), settings)
-    assert (tmp_path / "training" / "checkpoints" / "last.ckpt").is_file()
+        train_chain(_chain({"rank": stage}), _data(), tmp_path)
+    assert list(tmp_path.glob("training/*/checkpoints/last.ckpt"))
 
 
 def _scores_after_training(folder: Path, model: Path) -> np.ndarray:
     """Scores of the model in ``folder``'s last checkpoint on every query x every 3rd document."""
-    net, tokenizer, _ = load_cross_encoder(str(model))
-    state = torch.load(folder / "training" / "checkpoints" / "last.ckpt", weights_only=False)
+    net, tokenizer = load_base_model(StageSettings(), resolve_model(str(model)))
+    state = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=False)
     net.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()})
     dataset = _dataset()
     queries = list(dataset.split("train").queries.values())
@@ -217,94 +210,114 @@ def _scores_after_training(folder: Path, model: Path) -> np.ndarray:
         return net.eval()(**features).logits[:, 0].numpy()
 
 
-def _losses(folder: Path) -> list[float]:
-    rows = csv.DictReader((folder / "training" / "curves" / "metrics.csv").open())
-    return [float(row["train/loss"]) for row in rows if row.get("train/loss")]
-
-
 @pytest.mark.slow
 def test_ddp_two_cpu_processes_match_single_process(tiny_model: Path, tmp_path: Path) -> None:
     """2 ranks x 2 groups must train exactly like 1 process x 4 groups (same data, same steps)."""
-    common = dict(max_steps=6, val_every_n_steps=6, validate_at_start=False, shuffle=False, lr=1e-3)
-    single = _settings(tiny_model, batch_size=4, **common)
-    ddp = _settings(tiny_model, batch_size=2, devices=2, strategy="ddp_spawn", **common)
-    fit_cross_encoder(_context(tmp_path / "single"), single)
-    fit_cross_encoder(_context(tmp_path / "ddp"), ddp)
-    assert np.allclose(_losses(tmp_path / "single"), _losses(tmp_path / "ddp"), atol=1e-5)
-    one = _scores_after_training(tmp_path / "single", tiny_model)
-    two = _scores_after_training(tmp_path / "ddp", tiny_model)
-    assert len(_losses(tmp_path / "ddp")) == 6
+    common = dict(max_steps=6, val_every_n_steps=6, validate_at_start=False,
+                  optimizer=functools.partial(torch.optim.AdamW, lr=1e-3))
+    single = train_chain(_chain({"rank": _stage(tiny_model, batch_size=4, **common)},
+                                shuffle=False), _data(), tmp_path / "single").final
+    ddp_chain = _chain({"rank": _stage(tiny_model, batch_size=2, **common)}, shuffle=False,
+                       trainer=TrainerSettings(accelerator="cpu", devices=2,
+                                               strategy="ddp_spawn"))
+    ddp = train_chain(ddp_chain, _data(), tmp_path / "ddp").final
+    one_losses, two_losses = _curve(single.folder, "train/loss"), _curve(ddp.folder, "train/loss")
+    assert len(two_losses) == 6 and np.allclose(one_losses, two_losses, atol=1e-5)
+    one = _scores_after_training(single.folder, tiny_model)
+    two = _scores_after_training(ddp.folder, tiny_model)
     assert np.abs(one - two).max() < 1e-3 * max(1.0, float(np.abs(one).max()))
     assert np.corrcoef(one, two)[0, 1] > 0.99999
 
 
-def test_finetuned_reranker_trains_then_is_reused_by_run_id_with_interpolation(
-    tiny_model: Path, tmp_path: Path
-) -> None:
-    from rerank_bench.reranking.base import Trainable
-    from rerank_bench.reranking.finetuned import FineTunedReranker
+def test_bi_encoder_stage_trains_with_in_batch_negatives(tiny_encoder: Path,
+                                                          tmp_path: Path) -> None:
+    """A bi-encoder stage exports a plain encoder folder whose cosine sentence-transformers and
+    our bi-encoder re-ranker agree on."""
+    stage = _stage(tiny_encoder, kind="bi_encoder", sampling=NegativeSampling(negatives=0),
+                   batch_size=8, max_steps=8)
+    model = train_chain(_chain({"adapt": stage}), _data(), tmp_path).final
+    assert model.kind == "bi_encoder" and len(_curve(model.folder, "train/loss")) == 8
+    assert model.summary.best is not None
 
-    run_id, uri = _mlflow_run(tmp_path)
-    context = _context(tmp_path / "first", run_id, uri)
-    trained = FineTunedReranker(train=_settings(tiny_model, max_steps=4), depth=10)
-    assert isinstance(trained, Trainable) and "recipe" in trained.cache_key()
-    trained.fit(context)
-    dataset = context.dataset
-    queries = dict(list(dataset.split("train").queries.items())[:3])
-    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, 15)
-    plain = trained.rerank(dataset.corpus, queries, first)
-    assert {q: set(d) for q, d in plain.items()} == {q: set(d) for q, d in first.items()}
-
-    reused = FineTunedReranker(
-        train=_settings(tiny_model), model=f"runs:/{run_id}/model", depth=10, interpolate=True
-    )
-    assert reused.name == "finetuned_interp"
-    reused.fit(_context(tmp_path / "second", run_id, uri))
-    assert reused.weight is not None and 0.0 <= reused.weight <= 1.0
-    fused = reused.rerank(dataset.corpus, queries, first)
-    assert {q: set(d) for q, d in fused.items()} == {q: set(d) for q, d in first.items()}
-    history = MlflowClient(tracking_uri=uri).get_metric_history(run_id, "interpolation_weight")
-    assert [m.value for m in history] == [reused.weight]
-
-
-def test_distillation_from_a_teacher_reranker(tiny_model: Path, tmp_path: Path) -> None:
-    """MarginMSE needs a teacher's scores for every group: a real bi-encoder re-ranker."""
-    from _neural_helpers import tiny_bert
+    from sentence_transformers import SentenceTransformer
 
     from rerank_bench.reranking.bi_encoder import BiEncoderReranker
-    from rerank_bench.training.losses import MarginMSELoss
 
-    teacher = BiEncoderReranker(
-        model=str(tiny_bert(tmp_path / "teacher", kind="encoder")), show_progress=False
-    )
-    settings = _settings(
-        tiny_model,
-        losses=[{"loss": MarginMSELoss(), "weight": 1.0}, {"loss": LocalizedContrastiveLoss()}],
-        teacher=teacher,
+    texts = ["apple report 3", "apple report 3 on apple matters", "comet report 9 on comet"]
+    st = SentenceTransformer(str(model.path), device="cpu")
+    vectors = st.encode(texts, normalize_embeddings=True)
+    ours = BiEncoderReranker(model=str(model.path), show_progress=False)
+    scores = ours.score([texts[0], texts[0]], texts[1:])
+    assert np.allclose(scores, vectors[1:] @ vectors[0], atol=1e-5)
+
+
+def test_segment_cosine_head_starts_as_its_bi_encoder(tiny_encoder: Path, tmp_path: Path) -> None:
+    """Built from an encoder, the head's pair scores are a cosine (bounded by the scale); saved
+    and loaded back through the model loader, it scores the same, and the engine scores it in
+    full (no first-token shortcut)."""
+    from rerank_bench.inference import InferenceSettings, score_pairs
+    from rerank_bench.models.heads import SegmentCosineCrossEncoder
+
+    model, tokenizer = load_base_model(StageSettings(head="segment_cosine", scale=10.0),
+                                       resolve_model(str(tiny_encoder)))
+    assert isinstance(model, SegmentCosineCrossEncoder)
+    queries, docs = ["apple report 3"] * 3, ["apple report 3 on apple", "comet", "river matters"]
+    settings = InferenceSettings(max_length=32, query_max_length=16, show_progress=False)
+    before = score_pairs(model.eval(), tokenizer, queries, docs, settings)
+    assert np.all(np.abs(before) <= 10.0 + 1e-4) and np.ptp(before) > 0
+    model.save_pretrained(tmp_path / "seg")
+    tokenizer.save_pretrained(tmp_path / "seg")
+    loaded = load_model(resolve_model(str(tmp_path / "seg")), "sequence-classification")
+    assert isinstance(loaded, SegmentCosineCrossEncoder) and loaded.scale == 10.0
+    after = score_pairs(loaded, tokenizer, queries, docs, settings)
+    assert np.allclose(before, after, atol=1e-5)
+
+
+def test_two_stage_chain_distils_and_starts_from_the_first_stage(
+    tiny_encoder: Path, tmp_path: Path
+) -> None:
+    """adapt (bi-encoder) -> rank (segment-cosine cross-encoder from adapt's weights, distilling
+    adapt's scores); a re-run reuses both; a changed second stage retrains only the second."""
+    adapt = _stage(tiny_encoder, kind="bi_encoder", sampling=NegativeSampling(negatives=0),
+                   batch_size=8, max_steps=4)
+    rank = _stage(
+        tiny_encoder,
+        base_model="@adapt",
+        teacher="@adapt",
+        head="segment_cosine",
+        losses=[{"loss": LocalizedContrastiveLoss(), "weight": 1.0},
+                {"loss": ListwiseDistillationLoss(), "weight": 1.0}],
         max_steps=4,
     )
-    fit_cross_encoder(_context(tmp_path), settings)
-    rows = list(csv.DictReader((tmp_path / "training" / "curves" / "metrics.csv").open()))
-    margin = [float(r["train/MarginMSELoss"]) for r in rows if r.get("train/MarginMSELoss")]
-    assert len(margin) == 4 and all(np.isfinite(margin)) and max(margin) > 0
+    result = train_chain(_chain({"adapt": adapt, "rank": rank}), _data(), tmp_path)
+    first, second = result.models["adapt"], result.models["rank"]
+    info = json.loads((second.path / "rerank_bench.json").read_text())
+    assert info["base_model"] == str(first.path) and info["stage"] == "rank"
+    distilled = _curve(second.folder, "train/ListwiseDistillationLoss")
+    assert len(distilled) == 4 and all(np.isfinite(distilled))
+    again = train_chain(_chain({"adapt": adapt, "rank": rank}), _data(), tmp_path)
+    assert again.models["adapt"].reused and again.models["rank"].reused
+    changed = _stage(tiny_encoder, **{**rank.__dict__, "max_steps": 2,
+                                      "sampling": NegativeSampling(negatives=3, rank_to=20)})
+    third = train_chain(_chain({"adapt": adapt, "rank": changed}), _data(), tmp_path)
+    assert third.models["adapt"].reused and not third.models["rank"].reused
+    assert third.models["rank"].folder != second.folder
 
 
-def test_resumed_training_does_not_log_replayed_steps_twice(tmp_path: Path) -> None:
-    """After a kill, training resumes from its last checkpoint and replays the steps the killed
-    job had already logged; each curve must keep one point per step."""
-    from rerank_bench.training.fit import _AttachedMLFlowLogger
+def test_memory_stage_remembers_the_labels_and_votes(tmp_path: Path) -> None:
+    """The memory baseline: a question asked again gets its labelled documents first."""
+    from rerank_bench.reranking.memory import LogMemoryReranker, Memory
 
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri)
-    run_id = client.create_run(client.create_experiment("resume")).info.run_id
-    for step in range(4):  # the killed job got to step 3; its checkpoint was at step 1
-        client.log_metric(run_id, "train/loss", 1.0 / (step + 1), step=step)
-    logger = _AttachedMLFlowLogger(uri, run_id, resumed=True)
-    for step in range(2, 6):
-        logger.log_metrics({"train/loss": 0.1 * step, "val/ndcg": 0.5}, step=step)
-    logger.save()
-    loss = sorted((m.step, m.value) for m in client.get_metric_history(run_id, "train/loss"))
-    assert [s for s, _ in loss] == [0, 1, 2, 3, 4, 5]
-    assert loss[2][1] == pytest.approx(1 / 3) and loss[4][1] == pytest.approx(0.4)
-    assert [m.step for m in client.get_metric_history(run_id, "val/ndcg")] == [2, 3, 4, 5]
-    assert client.get_run(run_id).info.status == "RUNNING"  # the pipeline ends its own run
+    stage = StageSettings(kind="memory", base_model="minilm", neighbours=1,
+                          query_max_length=32)
+    model = train_chain(_chain({"memory": stage}), _data(), tmp_path).final
+    memory = Memory.load(model.path)
+    assert memory.neighbours == 1 and memory.encoder == "minilm" and memory.query_ids
+    assert model.summary.best is not None and model.dev.queries
+    dataset = _dataset()
+    asked = {"x": dataset.split("train").queries[memory.query_ids[0]]}
+    run = {"x": {f"d{i}": float(48 - i) for i in range(48)}}
+    reranked = LogMemoryReranker(model=str(model.path)).rerank(dataset.corpus, asked, run)
+    best = sorted(reranked["x"], key=reranked["x"].get, reverse=True)[:2]
+    assert set(best) == set(memory.labels[0])
+    assert set(reranked["x"]) == set(run["x"])  # nothing dropped, nothing injected

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
-
-from rerank_bench.distributed import ddp_worker_run_id
 
 __all__ = ["main"]
 
@@ -50,10 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ddp_worker() -> bool:
+    """A process Lightning's ``ddp`` strategy started for an extra device: it re-runs the command
+    line with the overrides alone (``python -m rerank_bench <overrides>``)."""
+    return os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rerank-bench`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["run"] or ddp_worker_run_id() is not None:
+    if args[:1] == ["run"] or _ddp_worker():
         from rerank_bench.cli.run import run_hydra
 
         # a DDP worker re-runs `python -m rerank_bench <overrides>`: the command word is gone

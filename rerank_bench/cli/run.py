@@ -11,7 +11,7 @@ import hydra
 from omegaconf import DictConfig
 
 from rerank_bench import _entry
-from rerank_bench.errors import DdpWorkerDone, DryRunStop, RerankBenchError
+from rerank_bench.errors import DryRunStop, RerankBenchError
 
 __all__ = ["run_hydra"]
 
@@ -26,8 +26,6 @@ def _job(cfg: DictConfig) -> float:
     except DryRunStop as stop:
         print(f"rerank-bench: {stop}")
         return float("nan")
-    except DdpWorkerDone:
-        return float("nan")  # rank 0 reports; a worker process ends quietly
     except RerankBenchError as exc:
         # Hydra would print a traceback hint and exit 1; a user error gets its message and exit 2.
         print(f"rerank-bench: error: {exc}", file=sys.stderr)
@@ -50,8 +48,6 @@ def run_hydra(argv: Sequence[str]) -> int:
         app(_job)()
     except DryRunStop as stop:
         print(f"rerank-bench: {stop}")
-        return 0
-    except DdpWorkerDone:
         return 0
     except RerankBenchError as exc:
         print(f"rerank-bench: error: {exc}", file=sys.stderr)

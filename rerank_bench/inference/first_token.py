@@ -76,6 +76,8 @@ def first_token_model(model: Any) -> Any:
 
 
 def _last_layer_path(model: Any) -> list[str] | None:
+    if getattr(model, "reads_all_tokens", False):  # a head that reads every token's output
+        return None
     config = getattr(model, "config", None)
     if getattr(config, "model_type", None) not in FIRST_TOKEN_MODEL_TYPES:
         return None

@@ -9,6 +9,7 @@ param, and one clear error when a model cannot be found.
 from __future__ import annotations
 
 from rerank_bench.models.handle import LazyModel
+from rerank_bench.models.heads import SegmentCosineCrossEncoder
 from rerank_bench.models.loading import load_model, load_tokenizer
 from rerank_bench.models.resolve import PACKAGE_ALIASES, ResolvedModel, resolve_model
 
@@ -16,6 +17,7 @@ __all__ = [
     "PACKAGE_ALIASES",
     "LazyModel",
     "ResolvedModel",
+    "SegmentCosineCrossEncoder",
     "load_model",
     "load_tokenizer",
     "resolve_model",

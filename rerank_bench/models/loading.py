@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from rerank_bench.errors import ModelResolutionError
+from rerank_bench.models.heads import SegmentCosineCrossEncoder, saved_head
 from rerank_bench.models.resolve import ResolvedModel
 
 __all__ = ["ModelTask", "load_model", "load_tokenizer"]
@@ -55,8 +56,22 @@ def load_model(resolved: ResolvedModel, task: ModelTask, allow_new_weights: bool
         ModelResolutionError: transformers cannot build the model from the folder, or (unless
             ``allow_new_weights``) some weights would be randomly initialised.
     """
-    from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification
+    from transformers import (
+        AutoConfig,
+        AutoModel,
+        AutoModelForMaskedLM,
+        AutoModelForSequenceClassification,
+    )
 
+    if task == "sequence-classification":
+        try:
+            head = saved_head(AutoConfig.from_pretrained(str(resolved.path)))
+        except (OSError, ValueError) as exc:
+            raise ModelResolutionError(
+                f"cannot read the config of {resolved.name!r} in {resolved.path} ({exc})."
+            ) from exc
+        if head == "segment_cosine":
+            return SegmentCosineCrossEncoder.from_pretrained(resolved.path).eval()
     factory = {
         "encoder": AutoModel,
         "sequence-classification": AutoModelForSequenceClassification,

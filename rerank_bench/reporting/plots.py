@@ -156,7 +156,7 @@ def plot_per_query_difference(
 def training_histories(
     store: RunStore,
     runs: Sequence[RunRecord],
-    keys: Sequence[str] = ("train/loss", "val_ndcg_at_10"),
+    keys: Sequence[str] = ("rank/train/loss", "rank/val/ndcg_at_10"),
 ) -> dict[str, dict[str, list[tuple[int, float]]]]:
     """``{key: {run label: [(step, value), ...]}}`` for runs that logged a curve.
 

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from rerank_bench.data.records import Corpus, Dataset, Queries, Run, ranking
-from rerank_bench.retrieval.base import Retriever
+from rerank_bench.data.records import Corpus, Queries, Run, ranking
 
 if TYPE_CHECKING:  # the inference package imports torch; BM25-only runs never load it
     from rerank_bench.inference.score_cache import ScoreCache
 
-__all__ = ["FitContext", "Reranker", "Trainable", "merge_reranked"]
+__all__ = ["Reranker", "merge_reranked"]
 
 
 class Reranker(ABC):
@@ -29,6 +26,10 @@ class Reranker(ABC):
     """
 
     name: str = "reranker"
+    model_kind: ClassVar[str | None] = None
+    """The kind of trained model (``cross_encoder``, ``bi_encoder``, ``memory``) the re-ranker
+    scores with when its config says ``model: null``: the pipeline trains the run's ``train``
+    chain and hands it the model. ``None``: a re-ranker that is never trained here."""
     _cache: ScoreCache | None = None
     """Where a re-ranker that caches its scores keeps them (read by :meth:`score_stats`)."""
 
@@ -83,36 +84,3 @@ def merge_reranked(first_stage: Run, reranked: Run) -> Run:
             out[doc_id] = floor - position
         merged[qid] = out
     return merged
-
-
-@dataclass(frozen=True)
-class FitContext:
-    """What a trainable re-ranker gets from the pipeline before it re-ranks.
-
-    Attributes:
-        dataset: the loaded dataset (its train/dev splits are named by the dataset config).
-        train_split: name of the split to train on.
-        dev_split: name of the split to validate on, or ``None`` to hold one out of train.
-        first_stage: the pipeline's first stage, for mining negatives and dev candidates.
-        output_dir: the job's folder (checkpoints and the final model go below it).
-        mlflow_run_id: the run that the training curves must be logged to.
-        tracking_uri: the MLflow store of that run.
-        seed: the experiment seed.
-    """
-
-    dataset: Dataset
-    train_split: str
-    dev_split: str | None
-    first_stage: Retriever
-    output_dir: Path
-    mlflow_run_id: str | None
-    tracking_uri: str | None
-    seed: int
-
-
-@runtime_checkable
-class Trainable(Protocol):
-    """A re-ranker that learns from the dataset before re-ranking (fine-tuned cross-encoders)."""
-
-    def fit(self, context: FitContext) -> None:
-        """Train (or load an earlier training of) the model."""

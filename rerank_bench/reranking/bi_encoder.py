@@ -30,6 +30,8 @@ class BiEncoderReranker(Reranker):
     """
 
     name = "bi_encoder"
+    model_kind = "bi_encoder"
+    """The kind of trained model this re-ranker scores with (``reranker.model: null``)."""
 
     def __init__(
         self,

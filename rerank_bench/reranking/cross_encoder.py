@@ -74,6 +74,8 @@ class CrossEncoderReranker(Reranker):
     """
 
     name = "cross_encoder"
+    model_kind = "cross_encoder"
+    """The kind of trained model this re-ranker scores with (``reranker.model: null``)."""
 
     def __init__(
         self,

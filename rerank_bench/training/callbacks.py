@@ -25,11 +25,15 @@ from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Run
 from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.metrics import evaluate_run, metric_key
-from rerank_bench.inference import InferenceSettings
 from rerank_bench.training.datamodule import RerankDataModule
-from rerank_bench.training.scoring import score_in_training
 
-__all__ = ["RankingValidationCallback", "ValidationSummary", "save_hf_folder"]
+__all__ = [
+    "RankingValidationCallback",
+    "ValidationSummary",
+    "detect_collapse",
+    "run_spread",
+    "save_hf_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,7 @@ class ValidationSummary:
         history: ``[step, score, score_std]`` of every validation.
         collapsed: ``True`` when the collapse detector fired; ``collapse_reason`` says why.
         stopped_early: early stopping ended the run.
+        seconds: wall-clock time of the stage (training and validation).
     """
 
     metric: str
@@ -57,6 +62,7 @@ class ValidationSummary:
     collapsed: bool = False
     collapse_reason: str = ""
     stopped_early: bool = False
+    seconds: float = 0.0
 
 
 def save_hf_folder(model: Any, tokenizer: Any, folder: Path, info: dict[str, Any]) -> None:
@@ -80,10 +86,49 @@ def save_hf_folder(model: Any, tokenizer: Any, folder: Path, info: dict[str, Any
     shutil.rmtree(old, ignore_errors=True)
 
 
+def detect_collapse(summary: ValidationSummary, min_score_std: float = 1e-4) -> None:
+    """Mark ``summary`` collapsed, with a loud warning, when the model did not learn to rank.
+
+    Collapse: the best dev score is not above the first stage's, or the last validation's scores
+    have near-zero spread per query (a model that gives every document the same score).
+    """
+    reasons = []
+    if summary.best is not None and summary.first_stage is not None:
+        if summary.best <= summary.first_stage:
+            reasons.append(
+                f"best dev {summary.metric} {summary.best:.4f} is not above the first stage's "
+                f"{summary.first_stage:.4f}"
+            )
+    if summary.history and summary.history[-1][2] < min_score_std:
+        reasons.append(
+            f"scores have near-zero spread (mean per-query std {summary.history[-1][2]:.2e} "
+            f"< {min_score_std:g})"
+        )
+    if reasons:
+        summary.collapsed = True
+        summary.collapse_reason = "; ".join(reasons)
+        banner = "!" * 78
+        log.warning(
+            "\n%s\nTRAINING COLLAPSE: %s.\nThe fine-tuned re-ranker is no better than its "
+            "first stage on dev; its test numbers are not evidence for fine-tuning. Try a "
+            "ranking-trained start (train=domain), more epochs or a lower lr.\n%s",
+            banner,
+            summary.collapse_reason,
+            banner,
+        )
+
+
+def run_spread(run: Run) -> float:
+    """Mean over queries of the standard deviation of their scores (0: a constant scorer)."""
+    spreads = [float(np.std(list(docs.values()))) for docs in run.values() if len(docs) > 1]
+    return float(np.mean(spreads)) if spreads else 0.0
+
+
 class RankingValidationCallback(Callback):
     """Every ``every_n_steps`` optimiser steps, re-rank the dev candidates and score them.
 
-    Logs ``val/ndcg@10`` (as the MLflow-safe ``val_ndcg_at_10``) and the first stage's dev score
+    Logs ``val/ndcg_at_10`` and ``val/score_std`` (the MLflow-safe names; a chain's run holds them
+    as ``<stage>/val/...``) and the first stage's dev score
     once; saves the model to ``best_dir`` whenever the score improves by more than ``min_delta``;
     stops training after ``patience`` validations without improvement; and at the end runs the
     collapse detector: the best dev score not above the first stage's, or scores with near-zero
@@ -93,8 +138,7 @@ class RankingValidationCallback(Callback):
     Args:
         every_n_steps: validate every this many optimiser steps (and once at the end).
         best_dir: where the best model is saved as a Hugging Face folder.
-        tokenizer: saved with the model, and used for scoring.
-        inference: truncation (same budgets as training) and batching of validation scoring.
+        tokenizer: saved with the model.
         metric: the ranx metric that selects the model.
         rel_level: relevance threshold for binary metrics.
         patience: validations without improvement before stopping; ``None`` never stops early.
@@ -109,7 +153,6 @@ class RankingValidationCallback(Callback):
         every_n_steps: int,
         best_dir: str | Path,
         tokenizer: Any,
-        inference: InferenceSettings,
         metric: str = "ndcg@10",
         rel_level: int = 1,
         patience: int | None = None,
@@ -125,9 +168,8 @@ class RankingValidationCallback(Callback):
         self.every_n_steps = every_n_steps
         self.best_dir = Path(best_dir)
         self.tokenizer = tokenizer
-        self.inference = inference
         self.metric = metric
-        self.key = metric_key(f"val/{metric}")
+        self.key = f"val/{metric_key(metric)}"
         self.rel_level = rel_level
         self.patience = patience
         self.min_delta = min_delta
@@ -170,10 +212,12 @@ class RankingValidationCallback(Callback):
         if not dm.dev_queries:
             raise ConfigError("no dev queries to validate on; set train.dev_fraction or dev_split.")
         if self.summary.first_stage is None:
-            base = evaluate_run(dm.dev_qrels, dm.dev_candidates, [self.metric], self.rel_level)
+            base = evaluate_run(
+                dm.dev_qrels, dm.dev_candidates, [self.metric], rel_level=self.rel_level
+            )
             self.summary.first_stage = base.mean[self.metric]
             self._log(
-                trainer, {metric_key(f"val/first_stage_{self.metric}"): base.mean[self.metric]}
+                trainer, {f"val/first_stage_{metric_key(self.metric)}": base.mean[self.metric]}
             )
             log.info(
                 "dev: %d queries; first stage %s = %.4f",
@@ -219,7 +263,7 @@ class RankingValidationCallback(Callback):
             score, spread = self._score(pl_module)
         score, spread = trainer.strategy.broadcast((score, spread), src=0)
         self.summary.history.append([step, score, spread])
-        self._log(trainer, {self.key: score, "val_score_std": spread})
+        self._log(trainer, {self.key: score, "val/score_std": spread})
         best = self.summary.best
         if best is None or score > best + self.min_delta:
             self.summary.best, self.summary.best_step = score, step
@@ -251,48 +295,17 @@ class RankingValidationCallback(Callback):
             for doc_id in docs:
                 qids.append(qid)
                 dids.append(doc_id)
-        model: Any = pl_module.model
-        scores = score_in_training(
-            model,
-            self.tokenizer,
-            [dm.dev_queries[q] for q in qids],
-            dm.corpus.texts(dids),
-            self.inference,
+        scores = pl_module.score_dev(  # type: ignore[operator]
+            [dm.dev_queries[q] for q in qids], dm.corpus.texts(dids)
         )
         run: Run = {}
         for qid, doc_id, value in zip(qids, dids, scores, strict=True):
             run.setdefault(qid, {})[doc_id] = float(value)
-        evaluation = evaluate_run(dm.dev_qrels, run, [self.metric], self.rel_level)
-        spreads = [float(np.std(list(docs.values()))) for docs in run.values() if len(docs) > 1]
-        return evaluation.mean[self.metric], float(np.mean(spreads)) if spreads else 0.0
+        evaluation = evaluate_run(dm.dev_qrels, run, [self.metric], rel_level=self.rel_level)
+        return evaluation.mean[self.metric], run_spread(run)
 
     def _detect_collapse(self) -> None:
-        summary = self.summary
-        reasons = []
-        if summary.best is not None and summary.first_stage is not None:
-            if summary.best <= summary.first_stage:
-                reasons.append(
-                    f"best dev {self.metric} {summary.best:.4f} is not above the first stage's "
-                    f"{summary.first_stage:.4f}"
-                )
-        if summary.history and summary.history[-1][2] < self.min_score_std:
-            reasons.append(
-                f"scores have near-zero spread (mean per-query std {summary.history[-1][2]:.2e} "
-                f"< {self.min_score_std:g})"
-            )
-        if reasons:
-            summary.collapsed = True
-            summary.collapse_reason = "; ".join(reasons)
-            banner = "!" * 78
-            log.warning(
-                "\n%s\nTRAINING COLLAPSE: %s.\nThe fine-tuned re-ranker is no better than its "
-                "first stage on dev; its test numbers are not evidence for fine-tuning. Try the "
-                "default recipe (listwise LCE, a ranking-trained start), more epochs or a lower lr."
-                "\n%s",
-                banner,
-                summary.collapse_reason,
-                banner,
-            )
+        detect_collapse(self.summary, self.min_score_std)
 
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float]) -> None:

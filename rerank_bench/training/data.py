@@ -20,7 +20,7 @@ from torch import Tensor
 from rerank_bench.inference.batching import pad_batch
 from rerank_bench.inference.tokenize import TextEncoder
 
-__all__ = ["PairCollator", "RerankBatch", "TrainingGroup"]
+__all__ = ["PairCollator", "RerankBatch", "SplitCollator", "TrainingGroup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,8 @@ class TrainingGroup:
         texts: the model-facing texts of ``doc_ids``, in the same order.
         labels: relevance labels in ``[0, 1]``, one per document.
         teacher_scores: a teacher's scores of the same documents (for distillation), or ``None``.
+        labelled: every document the query has a label > 0 for: with in-batch negatives another
+            group's document is no negative of this query if it is one of these.
     """
 
     query_id: str
@@ -42,6 +44,7 @@ class TrainingGroup:
     texts: tuple[str, ...]
     labels: tuple[float, ...]
     teacher_scores: tuple[float, ...] | None = None
+    labelled: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -49,16 +52,24 @@ class RerankBatch:
     """A collated batch of groups (never mutated after collation).
 
     Attributes:
-        features: tokenizer outputs for ``n_queries * n_docs`` pairs, group-major.
+        features: tokenizer outputs for ``n_queries * n_docs`` inputs, group-major: (query,
+            document) pairs for a cross-encoder, documents alone for a bi-encoder.
         labels: ``[n_queries, n_docs]`` relevance labels.
         teacher_scores: ``[n_queries, n_docs]`` teacher scores, or ``None``.
         query_ids: the query of each group.
+        query_features: tokenizer outputs for the ``n_queries`` queries alone (bi-encoders), or
+            ``None`` (cross-encoders).
+        doc_ids: the documents of each group.
+        labelled: each group's documents with a label > 0 (see :class:`TrainingGroup`).
     """
 
     features: dict[str, Tensor]
     labels: Tensor
     teacher_scores: Tensor | None
     query_ids: tuple[str, ...]
+    query_features: dict[str, Tensor] | None = None
+    doc_ids: tuple[tuple[str, ...], ...] = ()
+    labelled: tuple[frozenset[str], ...] = ()
 
     @property
     def n_queries(self) -> int:
@@ -74,6 +85,26 @@ class RerankBatch:
     def n_pairs(self) -> int:
         """(query, document) pairs the model scores for this batch."""
         return self.n_queries * self.n_docs
+
+
+def _targets(groups: Sequence[TrainingGroup]) -> dict[str, Any]:
+    """The batch fields every collator fills the same way."""
+    sizes = {len(group.doc_ids) for group in groups}
+    if len(sizes) != 1:
+        raise ValueError(
+            f"every group of a batch must have the same number of documents, got sizes "
+            f"{sorted(sizes)}."
+        )
+    teacher: Tensor | None = None
+    if all(group.teacher_scores is not None for group in groups):
+        teacher = torch.tensor([group.teacher_scores for group in groups], dtype=torch.float32)
+    return {
+        "labels": torch.tensor([group.labels for group in groups], dtype=torch.float32),
+        "teacher_scores": teacher,
+        "query_ids": tuple(group.query_id for group in groups),
+        "doc_ids": tuple(group.doc_ids for group in groups),
+        "labelled": tuple(group.labelled for group in groups),
+    }
 
 
 class PairCollator:
@@ -97,23 +128,37 @@ class PairCollator:
 
     def __call__(self, groups: Sequence[TrainingGroup]) -> RerankBatch:
         """Collate ``groups`` (all of the same size) into a :class:`RerankBatch`."""
-        sizes = {len(group.doc_ids) for group in groups}
-        if len(sizes) != 1:
-            raise ValueError(
-                f"PairCollator: every group of a batch must have the same number of documents, "
-                f"got sizes {sorted(sizes)}."
-            )
+        targets = _targets(groups)
         queries = [group.query for group in groups for _ in group.texts]
         texts = [text for group in groups for text in group.texts]
         encoded = self.encoder.encode_pairs(queries, texts)
         features = pad_batch(encoded, np.arange(len(texts)), self.encoder.pad_id)
-        labels = torch.tensor([group.labels for group in groups], dtype=torch.float32)
-        teacher: Tensor | None = None
-        if all(group.teacher_scores is not None for group in groups):
-            teacher = torch.tensor([group.teacher_scores for group in groups], dtype=torch.float32)
+        return RerankBatch(features=features, **targets)
+
+
+class SplitCollator:
+    """Tokenise groups into queries and documents apart, for a bi-encoder.
+
+    Args:
+        tokenizer: a Hugging Face tokenizer with a fast backend.
+        max_length: token budget of a document.
+        query_max_length: token budget of a query (``None``: ``max_length``).
+    """
+
+    def __init__(self, tokenizer: Any, max_length: int, query_max_length: int | None = 64) -> None:
+        if max_length < 8:
+            raise ValueError(f"SplitCollator: max_length must be >= 8 tokens, got {max_length}.")
+        self.docs = TextEncoder(tokenizer, max_length, None)
+        self.queries = TextEncoder(tokenizer, query_max_length or max_length, None)
+
+    def __call__(self, groups: Sequence[TrainingGroup]) -> RerankBatch:
+        """Collate ``groups`` (all of the same size) into a :class:`RerankBatch`."""
+        targets = _targets(groups)
+        texts = [text for group in groups for text in group.texts]
+        docs = self.docs.encode_texts(texts)
+        queries = self.queries.encode_texts([group.query for group in groups])
         return RerankBatch(
-            features=features,
-            labels=labels,
-            teacher_scores=teacher,
-            query_ids=tuple(group.query_id for group in groups),
+            features=pad_batch(docs, np.arange(len(texts)), self.docs.pad_id),
+            query_features=pad_batch(queries, np.arange(len(groups)), self.queries.pad_id),
+            **targets,
         )

@@ -21,10 +21,10 @@ from torch.utils.data import DataLoader, DistributedSampler
 from torch.utils.data import Dataset as TorchDataset
 
 from rerank_bench.data.io import read_trec_run
-from rerank_bench.data.records import Corpus, Dataset, Labels, Qrels, Queries, Run
+from rerank_bench.data.records import Corpus, Dataset, Labels, Qrels, Queries, Run, ranking
 from rerank_bench.errors import ConfigError
 from rerank_bench.retrieval.base import Retriever
-from rerank_bench.training.data import PairCollator, TrainingGroup
+from rerank_bench.training.data import PairCollator, SplitCollator, TrainingGroup
 from rerank_bench.training.labels import (
     LabelSource,
     QrelsLabelSource,
@@ -78,6 +78,41 @@ class GroupDataset(TorchDataset[TrainingGroup]):
         self.seed = seed
         self.teacher = teacher
         self.epoch = 0
+        self._scored: dict[tuple[str, str], float] = {}
+        if teacher is not None:
+            self._score_pools()
+
+    def _score_pools(self) -> None:
+        """Score every (query, positive or pool document) pair with the teacher in one call.
+
+        A teacher called per group re-encodes its documents every time (a bi-encoder teacher
+        spent more time than the student's training step); one call lets it embed each distinct
+        text once. Random fill-in negatives outside the pools are scored when drawn.
+        """
+        pairs = sorted({
+            (entry.query_id, doc_id)
+            for entry in self.pools
+            for doc_id in (entry.positive_id, *entry.pool)
+        })
+        if not pairs:
+            return
+        scores = self.teacher.score(  # type: ignore[union-attr]
+            [self.queries[q] for q, _ in pairs], self.corpus.texts([d for _, d in pairs])
+        )
+        self._scored = {pair: float(v) for pair, v in zip(pairs, np.asarray(scores).reshape(-1),
+                                                          strict=True)}
+
+    def _teacher_scores(
+        self, query_id: str, query: str, doc_ids: Sequence[str], texts: Sequence[str]
+    ) -> tuple[float, ...]:
+        missing = [i for i, d in enumerate(doc_ids) if (query_id, d) not in self._scored]
+        if missing:
+            scores = self.teacher.score(  # type: ignore[union-attr]
+                [query] * len(missing), [texts[i] for i in missing]
+            )
+            for i, value in zip(missing, np.asarray(scores).reshape(-1), strict=True):
+                self._scored[(query_id, doc_ids[i])] = float(value)
+        return tuple(self._scored[(query_id, d)] for d in doc_ids)
 
     def __len__(self) -> int:
         return len(self.pools)
@@ -96,9 +131,11 @@ class GroupDataset(TorchDataset[TrainingGroup]):
         )
         teacher_scores = None
         if self.teacher is not None:
-            scores = self.teacher.score([query] * len(texts), list(texts))
-            teacher_scores = tuple(float(s) for s in np.asarray(scores).reshape(-1))
-        return TrainingGroup(entry.query_id, query, doc_ids, texts, labels, teacher_scores)
+            teacher_scores = self._teacher_scores(entry.query_id, query, doc_ids, texts)
+        labelled = frozenset(doc_id for doc_id, value in judged.items() if value > 0)
+        return TrainingGroup(
+            entry.query_id, query, doc_ids, texts, labels, teacher_scores, labelled
+        )
 
 
 class RerankDataModule(pl.LightningDataModule):
@@ -115,6 +152,8 @@ class RerankDataModule(pl.LightningDataModule):
             by the same labels; validating on true judgments would smuggle them into model
             selection.
         first_stage: the retriever that mines negatives and gives dev candidates.
+        negatives_from: a retriever that mines negatives instead of ``first_stage`` (dev
+            candidates still come from ``first_stage``: what the pipeline re-ranks).
         run_file: a TREC run of the train (and dev) queries to use instead of ``first_stage``.
         candidates: an in-memory run to use instead of ``first_stage`` (e.g. the pipeline's cache).
         sampling: negative-sampling rules.
@@ -134,6 +173,8 @@ class RerankDataModule(pl.LightningDataModule):
         shuffle: shuffle groups each epoch.
         num_workers: DataLoader workers.
         seed: the experiment seed.
+        pair_inputs: tokenise (query, document) pairs for a cross-encoder; ``False``: queries
+            and documents apart, for a bi-encoder.
     """
 
     def __init__(
@@ -143,6 +184,7 @@ class RerankDataModule(pl.LightningDataModule):
         train_split: str = "train",
         dev_split: str | None = None,
         first_stage: Retriever | None = None,
+        negatives_from: Retriever | None = None,
         run_file: str | Path | None = None,
         candidates: Run | None = None,
         sampling: NegativeSampling | None = None,
@@ -161,6 +203,7 @@ class RerankDataModule(pl.LightningDataModule):
         shuffle: bool = True,
         num_workers: int = 0,
         seed: int = 42,
+        pair_inputs: bool = True,
     ) -> None:
         super().__init__()
         if batch_size < 1:
@@ -174,6 +217,7 @@ class RerankDataModule(pl.LightningDataModule):
         self.train_split = train_split
         self.dev_split = dev_split
         self.first_stage = first_stage
+        self.negatives_from = negatives_from
         self.run_file = run_file
         self.candidates = candidates
         self.sampling = sampling or NegativeSampling()
@@ -197,9 +241,12 @@ class RerankDataModule(pl.LightningDataModule):
         self.shuffle = shuffle
         self.num_workers = num_workers
         self.seed = seed
-        self.collator = PairCollator(tokenizer, max_length, query_max_length)
+        self.collator: PairCollator | SplitCollator = (
+            PairCollator if pair_inputs else SplitCollator
+        )(tokenizer, max_length, query_max_length)
         self.train_dataset: GroupDataset | None = None
         self.train_queries: Queries = {}
+        self.train_labels: Labels = {}
         self.dev_queries: Queries = {}
         self.dev_qrels: Qrels = {}
         self.dev_candidates: Run = {}
@@ -233,13 +280,18 @@ class RerankDataModule(pl.LightningDataModule):
         if self.dev_split is None or self.dev_from_labels:
             self.dev_queries = {qid: queries[qid] for qid in dev_ids}
             self.dev_qrels = self._held_out_qrels(dev_ids, labels)
-        depth = max(self.sampling.rank_to, self.dev_depth)
-        run = self._first_stage_run({**self.train_queries, **self.dev_queries}, depth)
-        self.dev_candidates = {
-            qid: dict(
-                sorted(run.get(qid, {}).items(), key=lambda kv: (-kv[1], kv[0]))[: self.dev_depth]
+        self.train_labels = {qid: labels.get(qid, {}) for qid in train_ids}
+        if self.negatives_from is None:
+            depth = max(self.sampling.rank_to, self.dev_depth)
+            run = self._first_stage_run({**self.train_queries, **self.dev_queries}, depth)
+            dev_run = run
+        else:
+            dev_run = self._first_stage_run(self.dev_queries, self.dev_depth)
+            run = self.negatives_from.retrieve(
+                self.dataset.corpus, self.train_queries, self.sampling.rank_to
             )
-            for qid in self.dev_queries
+        self.dev_candidates = {
+            qid: dict(ranking(dev_run.get(qid, {}))[: self.dev_depth]) for qid in self.dev_queries
         }
         pools = build_pools({qid: positives[qid] for qid in train_ids}, labels, run, self.sampling)
         short = sum(

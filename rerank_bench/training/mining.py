@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rerank_bench.data.records import Labels, Run
+from rerank_bench.data.records import Labels, Run, ranking
 
 __all__ = ["NegativeSampling", "PositivePool", "build_pools", "sample_negatives"]
 
@@ -24,7 +24,8 @@ class NegativeSampling:
     """How negatives are chosen for each positive.
 
     Attributes:
-        negatives: negatives per positive (the group size is ``1 + negatives``).
+        negatives: negatives per positive (the group size is ``1 + negatives``); 0 suits a
+            bi-encoder trained on in-batch negatives alone.
         rank_from: the best first-stage rank a mined negative may have (1-based, inclusive);
             skipping the very top avoids many false negatives.
         rank_to: the worst rank (inclusive); the first stage retrieves this deep for training.
@@ -45,8 +46,8 @@ class NegativeSampling:
     random_negatives: int = 0
 
     def __post_init__(self) -> None:
-        if self.negatives < 1:
-            raise ValueError(f"NegativeSampling: negatives must be >= 1, got {self.negatives}.")
+        if self.negatives < 0:
+            raise ValueError(f"NegativeSampling: negatives must be >= 0, got {self.negatives}.")
         if not 1 <= self.rank_from <= self.rank_to:
             raise ValueError(
                 f"NegativeSampling: expected 1 <= rank_from <= rank_to, got rank_from="
@@ -90,7 +91,7 @@ def build_pools(
     pools: list[PositivePool] = []
     for qid in sorted(positives):
         judged = labels.get(qid, {})
-        ranked = sorted(candidates.get(qid, {}).items(), key=lambda item: (-item[1], item[0]))
+        ranked = ranking(candidates.get(qid, {}))
         scores = dict(ranked)
         window = ranked[sampling.rank_from - 1 : sampling.rank_to]
         base = [

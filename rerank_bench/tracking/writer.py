@@ -1,4 +1,4 @@
-"""MLflow tracking: one experiment job = one MLflow run, logged the same way every time.
+"""The MLflow writer: one experiment job = one MLflow run, logged the same way every time.
 
 What a run holds (the contract that tables, ``reproduce`` and notebooks read back):
 
@@ -26,7 +26,7 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 __all__ = [
-    "PER_QUERY_ARTIFACT",
+    "download_model",
     "flatten",
     "git_commit",
     "log_params_once",
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-PER_QUERY_ARTIFACT = "per_query.json"
 _SECRET_KEY = re.compile(r"(api_?key|secret|token|password|authorization)$", re.IGNORECASE)
 _PACKAGES = ("torch", "transformers", "pytorch-lightning", "ranx", "bm25s", "mlflow", "hydra-core")
 _MAX_PARAM = 6000  # MLflow's limit on a param value
@@ -170,3 +169,24 @@ def start_run(
     ) as active:
         log_params_once({k: str(v) for k, v in redact(flatten(params)).items()})
         yield active
+
+
+def download_model(reference: str, uri: str, job_folder: Path) -> Path:
+    """Fetch a model logged by an earlier run (``runs:/<run_id>/model``) into ``job_folder``.
+
+    Raises:
+        ModelResolutionError: the run or its artifact is not in the store.
+    """
+    from rerank_bench.errors import ModelResolutionError
+
+    target = job_folder / "reused_model"
+    try:
+        path = mlflow.artifacts.download_artifacts(
+            artifact_uri=reference, dst_path=str(target), tracking_uri=uri
+        )
+    except Exception as exc:  # MLflow raises several types for a missing run/artifact
+        raise ModelResolutionError(
+            f"cannot fetch {reference!r} from the MLflow store {uri} ({exc}). Fix: check the "
+            f"run id (a run that re-ranked with a trained model logs `model`)."
+        ) from exc
+    return Path(path)
