@@ -246,3 +246,52 @@ def test_files_are_exactly_what_the_generator_writes(tmp_path: Path, repo_root: 
     )
     for rel in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv", "README.md"):
         assert (tmp_path / rel).read_bytes() == (HELPDESK_DIR / rel).read_bytes(), rel
+
+
+@pytest.fixture(scope="module")
+def builder(repo_root: Path):
+    """The generator script as a module (it lives in scripts/, outside the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_helpdesk", repo_root / "scripts" / "build_helpdesk.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being created
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop(spec.name, None)
+
+
+def test_generator_sources_are_the_shipped_articles(builder, articles) -> None:
+    src = builder.load_sources()
+    assert [a.id for a in src.articles] == list(articles)
+    assert all(a.title == articles[a.id]["title"] for a in src.articles)
+    assert all(need.trap for need in src.traps) and not any(n.trap for n in src.ordinary)
+    assert not src.card.startswith("<!--"), "the note to contributors stays out of the card"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "error"),
+    [
+        ("needs.yaml", "  related:", "  relatd:", "unknown keys"),
+        ("traps.yaml", "    - ssh|ssh keeps", "    - sshh|ssh keeps", "unknown decoy tag"),
+        ("traps.yaml", "{wifi-eduroam-laptop: 1}", "{wifi-eduroam-laptp: 1}", "unknown articles"),
+        ("articles.yaml", "- id: kb-0002", "- id: kb-0001", "duplicate article ids"),
+        ("needs.yaml", "- need: wifi-eduroam-laptop", "- need: x\n  family: y", "unknown keys"),
+    ],
+)
+def test_generator_rejects_mistakes_in_the_sources(
+    builder, tmp_path: Path, file: str, old: str, new: str, error: str
+) -> None:
+    """A typo in the hand-written YAML fails the build loudly instead of changing the data."""
+    import shutil
+
+    source = tmp_path / "source"
+    shutil.copytree(builder.SOURCE_DIR, source)
+    text = (source / file).read_text(encoding="utf-8")
+    assert old in text
+    (source / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ValueError, match=error):
+        builder.build(source)
