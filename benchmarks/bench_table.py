@@ -42,7 +42,7 @@ def main() -> None:
     helpers = _helpers()
     from rerank_bench.cli import main as cli
     from rerank_bench.reporting.runs import RunStore
-    from rerank_bench.reporting.tables import build_table
+    from rerank_bench.reporting.tables import TableSpec, tabulate
 
     with tempfile.TemporaryDirectory(prefix="bench-table-") as tmp:
         uri, artifacts = helpers.store_uri(Path(tmp))
@@ -77,13 +77,9 @@ def main() -> None:
             start = time.perf_counter()
             store = RunStore(uri)
             runs = store.search("bench")
-            table = build_table(
-                runs,
-                store.per_query,
-                metrics=["ndcg@10", "mrr@10", "recall@100"],
-                baseline="bm25",
-                test=test,
-            )
+            metrics = ["ndcg@10", "mrr@10", "recall@100"]
+            spec = TableSpec(metrics=metrics, baseline="bm25", test=test)
+            table = tabulate(runs, spec, store.per_query)
             text = table.to_markdown() + table.to_latex()
             print(
                 f"in-process table, {test}: {time.perf_counter() - start:.2f} s "

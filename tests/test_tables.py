@@ -17,7 +17,7 @@ from scipy import stats
 from rerank_bench.errors import ConfigError, EvaluationError
 from rerank_bench.evaluation.significance import holm
 from rerank_bench.reporting.runs import RunStore
-from rerank_bench.reporting.tables import build_table, metric_label
+from rerank_bench.reporting.tables import TableSpec, build_table, metric_label, tabulate
 
 QIDS = [f"q{i:02d}" for i in range(30)]
 
@@ -55,7 +55,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def _table(store: dict, **kwargs):
     runs_store = RunStore(store["uri"])
     runs = runs_store.search("tables", kwargs.pop("filter_string", None))
-    return build_table(runs, runs_store.per_query, metrics=("ndcg@10", "recall_at_100"), **kwargs)
+    spec = TableSpec(metrics=("ndcg@10", "recall_at_100"), **kwargs)
+    return tabulate(runs, spec, runs_store.per_query)
 
 
 def test_values_are_seed_means_with_sample_std(store: dict) -> None:
@@ -166,6 +167,23 @@ def test_user_errors_name_the_fix(store: dict) -> None:
         runs_store.search("tables", "tags.dataset ==== 1")
     with pytest.raises(ConfigError, match="no MLflow store"):
         RunStore("sqlite:////nonexistent/mlflow.db")
+
+
+def test_build_table_is_tabulate_with_the_spec_fields_as_keywords(store: dict) -> None:
+    runs_store = RunStore(store["uri"])
+    runs = runs_store.search("tables")
+    settings = {
+        "metrics": ["ndcg@10"],
+        "baseline": "bm25",
+        "test": "fisher",
+        "n_permutations": 200,
+        "row_labels": {"bm25": "BM25"},
+    }
+    table = build_table(runs, runs_store.per_query, **settings)
+    assert table == tabulate(runs, TableSpec(**settings), runs_store.per_query)
+    assert table.row_labels[0] == "BM25" and "200 permutations" in table.to_markdown()
+    with pytest.raises(TypeError, match="basline"):
+        build_table(runs, runs_store.per_query, basline="bm25")
 
 
 def test_metric_labels() -> None:

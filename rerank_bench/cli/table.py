@@ -88,29 +88,28 @@ def run(args: argparse.Namespace) -> int:
     """Build, render and write the table (and plots); 2 on a user error."""
     from rerank_bench.reporting.plots import write_table_plots
     from rerank_bench.reporting.runs import RunStore
-    from rerank_bench.reporting.tables import build_table
+    from rerank_bench.reporting.tables import TableSpec, tabulate
 
+    spec = TableSpec(
+        rows=args.rows,
+        columns=args.columns,
+        metrics=_split(args.metrics),
+        baseline=args.baseline,
+        test=args.test,
+        correction=args.correction,
+        alpha=args.alpha,
+        align=args.align,
+        n_permutations=args.permutations,
+        seed=args.seed,
+        efficiency=_split(args.efficiency),
+        row_order=_split(args.order),
+        decimals=args.decimals,
+        caption=args.caption,
+    )
     try:
         store = RunStore(args.tracking_uri)
         runs = store.search(args.experiment, args.filter)
-        table = build_table(
-            runs,
-            store.per_query,
-            rows=args.rows,
-            columns=args.columns,
-            metrics=_split(args.metrics),
-            baseline=args.baseline,
-            test=args.test,
-            correction=args.correction,
-            alpha=args.alpha,
-            align=args.align,
-            n_permutations=args.permutations,
-            seed=args.seed,
-            efficiency=_split(args.efficiency),
-            row_order=_split(args.order),
-            decimals=args.decimals,
-            caption=args.caption,
-        )
+        table = tabulate(runs, spec, store.per_query)
         text = table.render(args.format)
         if args.output:
             with atomic_write(args.output) as handle:
