@@ -26,6 +26,7 @@ from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
 from rerank_bench.data.records import Corpus
+from rerank_bench.retrieval.api.client import ClientSettings
 from rerank_bench.retrieval.api_retriever import ApiEmbeddingRetriever
 
 KEY_ENV = "RB_BENCH_API_KEY"
@@ -52,19 +53,22 @@ def _load(name: str, n_docs: int) -> tuple[Corpus, dict[str, str]]:
 
 
 def _retriever(server: Any, cache: Path, concurrency: int, batch: int) -> ApiEmbeddingRetriever:
+    client = ClientSettings(
+        base_url=server.url("openai"),
+        api_key_env=KEY_ENV,
+        concurrency=concurrency,
+        backoff_base_s=0.05,
+        max_retries=8,
+        seed=0,
+        cache_path=cache,
+    )
     return ApiEmbeddingRetriever(
         name="bench-openai",
         provider="openai",
         model="bench-embed",
-        api_key_env=KEY_ENV,
-        base_url=server.url("openai"),
-        cache_path=cache,
+        client=client,
         max_items=batch,
-        concurrency=concurrency,
-        backoff_base_s=0.05,
-        max_retries=8,
         price_per_1m_tokens=0.02,
-        seed=0,
     )
 
 

@@ -88,14 +88,18 @@ def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: 
             first: dict[str, dict[str, float]], depth: int
             ) -> tuple[dict[str, dict[str, float]], float]:
     import time
+    from dataclasses import replace
 
+    from rerank_bench.inference import RANKER_DEFAULTS
     from rerank_bench.reranking.base import Reranker
     from rerank_bench.reranking.cross_encoder import CrossEncoderReranker
-    from rerank_bench.reranking.splade import SpladeReranker
+    from rerank_bench.reranking.splade import SPLADE_DEFAULTS, SpladeReranker
 
-    common = {"depth": depth, "precision": precision, "device": "cpu", "show_progress": False}
-    reranker: Reranker = (SpladeReranker("splade-tiny", **common) if model is None  # type: ignore[arg-type]
-                          else CrossEncoderReranker(model, **common))  # type: ignore[arg-type]
+    defaults = SPLADE_DEFAULTS if model is None else RANKER_DEFAULTS
+    inference = replace(defaults, precision=precision, device="cpu", show_progress=False)
+    reranker: Reranker = (SpladeReranker("splade-tiny", depth=depth, inference=inference)
+                          if model is None
+                          else CrossEncoderReranker(model, depth=depth, inference=inference))
     started = time.perf_counter()
     run = reranker.rerank(corpus, queries, first)  # type: ignore[arg-type]
     return run, time.perf_counter() - started

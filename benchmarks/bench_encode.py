@@ -45,10 +45,13 @@ def _st(texts: list[str]) -> tuple[np.ndarray, float]:
 def _ours(texts: list[str], precision: str) -> tuple[np.ndarray, float]:
     import time
 
+    from rerank_bench.inference import InferenceSettings
     from rerank_bench.retrieval.dense import DenseEncoder
 
-    encoder = DenseEncoder("minilm", max_length=256, precision=precision, device="cpu",
-                           show_progress=False)
+    settings = InferenceSettings(max_length=256, batch_tokens=4096,
+                                 precision=precision,  # type: ignore[arg-type]
+                                 device="cpu", show_progress=False)
+    encoder = DenseEncoder("minilm", inference=settings)
     encoder.encode(texts[:WARMUP], "doc")
     started = time.perf_counter()
     vectors = encoder.encode(texts, "doc")
@@ -59,6 +62,7 @@ def _scaled_retrieval(model: str, scale: int, cache: str) -> tuple[dict[str, flo
     import time
 
     from rerank_bench.data.records import Corpus, Doc
+    from rerank_bench.inference import InferenceSettings
     from rerank_bench.retrieval.dense import DenseRetriever
 
     dataset, split = load_dataset("scifact")
@@ -68,8 +72,10 @@ def _scaled_retrieval(model: str, scale: int, cache: str) -> tuple[dict[str, flo
         for doc in dataset.corpus.values()
     ]
     corpus = Corpus(docs, name=f"scifact-x{scale}")
-    retriever = DenseRetriever(model, device="cpu", cache_dir=cache, show_progress=False,
-                               max_length=32, block_size=8192, chunk_docs=4096)
+    settings = InferenceSettings(max_length=32, query_max_length=None, batch_tokens=4096,
+                                 device="cpu", show_progress=False)
+    retriever = DenseRetriever(model, inference=settings, cache_dir=cache, block_size=8192,
+                               chunk_docs=4096)
     started = time.perf_counter()
     retriever.corpus_embeddings(corpus)
     built = time.perf_counter() - started

@@ -206,8 +206,12 @@ def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever)
     if source.train_split is None:
         raise ConfigError(f"dataset {dataset.name!r} names no train_split to train on.")
     result = train_chain(chain, data, cfg.paths.cache)
-    scored = result.get(cfg.score_with) if cfg.get("score_with") else result.final
     wanted = getattr(get_class(cfg.reranker._target_), "model_kind", None)
+    if cfg.get("score_with"):
+        scored = result.get(cfg.score_with)
+    else:  # the last stage of the kind this re-ranker scores with
+        scored = next((m for m in reversed(list(result.models.values())) if m.kind == wanted),
+                      result.final)
     if scored.kind != wanted:
         raise ConfigError(
             f"reranker={cfg.reranker.get('name')} scores with a {wanted} model, but train stage "
@@ -222,10 +226,17 @@ def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str) 
     if not node.get("_target_"):
         return None
     if training is not None:
+        # budgets the config leaves null (reranker.inference.max_length: null) are the trained ones
+        from rerank_bench.reranking.trained import trained_budgets
+
         trained = training.scored
-        budgets = {"max_length": trained.max_length, "query_max_length": trained.query_max_length}
-        as_trained = {k: v for k, v in budgets.items() if k in node and node.get(k) is None}
-        return cast(Reranker, instantiate(node, model=str(trained.path), **as_trained))
+        max_length, query_max_length = trained_budgets(trained.kind, trained.max_length,
+                                                       trained.query_max_length)
+        budgets = {"max_length": max_length, "query_max_length": query_max_length}
+        inference = node.get("inference") or {}
+        as_trained = {k: v for k, v in budgets.items() if k in inference and inference[k] is None}
+        filled = {"inference": as_trained} if as_trained else {}
+        return cast(Reranker, instantiate(node, model=str(trained.path), **filled))
     model = node.get("model")
     if isinstance(model, str) and model.startswith("runs:/"):
         from rerank_bench.tracking.writer import download_model

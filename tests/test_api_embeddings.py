@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from api_server import FakeProviderServer, Fault, embed_text
 
 from rerank_bench.data.records import Corpus, Doc
 from rerank_bench.retrieval.api.cache import ApiCache
+from rerank_bench.retrieval.api.client import ClientSettings
 from rerank_bench.retrieval.api.errors import (
     ApiRequestError,
     ApiResponseError,
@@ -30,6 +32,7 @@ from rerank_bench.retrieval.api_retriever import ApiEmbeddingRetriever
 
 DIM = 128
 KEY_ENV = "RB_FAKE_API_KEY"
+CLIENT_FIELDS = {f.name for f in fields(ClientSettings)}
 TOPICS = ["volcano", "glacier", "nebula", "orchid", "saxophone", "tundra", "quasar", "papyrus"]
 
 
@@ -58,10 +61,8 @@ QUERIES = {"q1": "glacier number9", "q2": "quasar number22", "q3": "orchid"}
 def make_retriever(
     server: FakeProviderServer, provider: str, tmp_path: Path, **overrides: Any
 ) -> ApiEmbeddingRetriever:
-    settings: dict[str, Any] = {
-        "name": f"fake-{provider}",
-        "provider": provider,
-        "model": "fake-embed",
+    """A retriever of the fake server; ``overrides`` set its arguments or its client's (by name)."""
+    client: dict[str, Any] = {
         "api_key_env": KEY_ENV,
         "base_url": server.url(provider),
         "cache_path": tmp_path / "cache" / "api.sqlite",
@@ -72,8 +73,9 @@ def make_retriever(
         "max_retries": 3,
         "seed": 0,
     }
-    settings.update(overrides)
-    return ApiEmbeddingRetriever(**settings)
+    client.update({k: overrides.pop(k) for k in list(overrides) if k in CLIENT_FIELDS})
+    settings = {"name": f"fake-{provider}", "provider": provider, "model": "fake-embed"}
+    return ApiEmbeddingRetriever(**{**settings, **overrides}, client=ClientSettings(**client))
 
 
 def expected_matrix(texts: list[str], dim: int = DIM) -> np.ndarray:

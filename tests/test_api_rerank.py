@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,11 @@ from api_server import FakeProviderServer, Fault, rerank_score
 
 from rerank_bench.data.records import Corpus, Doc, Run
 from rerank_bench.reranking.api_rerank import ApiReranker
+from rerank_bench.retrieval.api.client import ClientSettings
 from rerank_bench.retrieval.api.errors import ApiRequestError, DryRunStop
 
 KEY_ENV = "RB_FAKE_RERANK_KEY"
+CLIENT_FIELDS = {f.name for f in fields(ClientSettings)}
 WORDS = ["amber", "basalt", "cobalt", "delta", "ember", "fjord", "granite", "harbor", "iris"]
 
 
@@ -50,10 +53,8 @@ def make_data(n_docs: int = 30) -> tuple[Corpus, dict[str, str], Run]:
 def make_reranker(
     server: FakeProviderServer, provider: str, tmp_path: Path, **kw: Any
 ) -> ApiReranker:
-    settings: dict[str, Any] = {
-        "name": f"fake-{provider}-rerank",
-        "provider": provider,
-        "model": "fake-rerank",
+    """A re-ranker of the fake server; ``kw`` sets its arguments or its client's (by name)."""
+    client: dict[str, Any] = {
         "api_key_env": KEY_ENV,
         "base_url": server.url(provider),
         "cache_path": tmp_path / "api.sqlite",
@@ -63,8 +64,9 @@ def make_reranker(
         "max_retries": 3,
         "seed": 0,
     }
-    settings.update(kw)
-    return ApiReranker(**settings)
+    client.update({k: kw.pop(k) for k in list(kw) if k in CLIENT_FIELDS})
+    settings = {"name": f"fake-{provider}-rerank", "provider": provider, "model": "fake-rerank"}
+    return ApiReranker(**{**settings, **kw}, client=ClientSettings(**client))
 
 
 def assert_scores(reranked: Run, corpus: Corpus, queries: dict[str, str], depth: int) -> None:

@@ -46,9 +46,9 @@ def test_full_run_writes_the_key_nowhere(
             "dataset=dl19_tiny",
             f"paths.data={data_root}",
             "retriever=openai-3-small",
-            f"retriever.base_url={server.url('openai')}",
+            f"retriever.client.base_url={server.url('openai')}",
             "reranker=cohere-rerank",
-            f"reranker.base_url={server.url('cohere')}",
+            f"reranker.client.base_url={server.url('cohere')}",
             "reranker.depth=10",
             "k=20",
         ]
@@ -69,6 +69,6 @@ def test_full_run_writes_the_key_nowhere(
     run = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}").get_run(result.run_id)
     everything = [*run.data.params.values(), *run.data.tags.values(), *map(str, run.data.metrics)]
     assert not any(FAKE_KEY in value for value in everything)
-    assert run.data.params.get("retriever.api_key_env") == "OPENAI_API_KEY"
+    assert run.data.params.get("retriever.client.api_key_env") == "OPENAI_API_KEY"
     out, err = capfd.readouterr()
     assert FAKE_KEY not in caplog.text + out + err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from sentence_transformers import SentenceTransformer
 
 from rerank_bench.data.records import Corpus, Doc
 from rerank_bench.errors import ConfigError
+from rerank_bench.inference import InferenceSettings
 from rerank_bench.retrieval.dense import DenseEncoder, DenseRetriever
 from rerank_bench.retrieval.search import exact_topk
 
@@ -31,6 +33,7 @@ DOCS = [
     Doc("d5", "The stock market fell sharply on Monday. " * 80, "Markets"),
     Doc("d6", "Cats sleep for most of the day.", "Cats"),
 ]
+CPU = InferenceSettings(batch_tokens=4096, device="cpu", show_progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -39,20 +42,18 @@ def st_model() -> SentenceTransformer:
 
 
 def test_embeddings_equal_sentence_transformers(st_model: SentenceTransformer) -> None:
-    encoder = DenseEncoder("minilm", max_length=256, device="cpu", show_progress=False)
+    encoder = DenseEncoder("minilm", inference=CPU)
     ours = encoder.encode(TEXTS, "doc")
     reference = st_model.encode(TEXTS, batch_size=2)
     assert st_model.max_seq_length == 256
     np.testing.assert_allclose(ours, reference, atol=1e-5, rtol=0)
-    bf16 = DenseEncoder("minilm", precision="bf16", device="cpu",
-                        show_progress=False).encode(TEXTS, "doc")
+    bf16 = DenseEncoder("minilm", inference=replace(CPU, precision="bf16")).encode(TEXTS, "doc")
     assert (np.einsum("ij,ij->i", bf16, reference) > 0.99).all()
 
 
 def test_pooling_and_prefixes_change_vectors_and_keys() -> None:
-    mean = DenseEncoder("minilm", device="cpu", show_progress=False)
-    cls = DenseEncoder("minilm", pooling="cls", query_prefix="query: ", device="cpu",
-                       show_progress=False)
+    mean = DenseEncoder("minilm", inference=CPU)
+    cls = DenseEncoder("minilm", inference=CPU, pooling="cls", query_prefix="query: ")
     assert mean.cache_key() != cls.cache_key()
     assert mean.key("doc")["model"]["fingerprint"] == cls.key("doc")["model"]["fingerprint"]
     a, b = mean.encode(["rain"], "query"), cls.encode(["rain"], "query")
@@ -78,8 +79,8 @@ def test_retriever_ranks_by_cosine_and_reuses_cached_embeddings(
 ) -> None:
     corpus = Corpus(DOCS, name="toy")
     queries = {"q1": "how does rain form", "q2": "vitamin d sunlight", "q3": ""}
-    retriever = DenseRetriever("minilm", device="cpu", cache_dir=tmp_path, show_progress=False,
-                               block_size=2, chunk_docs=4)
+    retriever = DenseRetriever("minilm", inference=CPU, cache_dir=tmp_path, block_size=2,
+                               chunk_docs=4)
     run = retriever.retrieve(corpus, queries, k=3)
     assert [next(iter(run[q])) for q in ("q1", "q2")] == ["d1", "d2"]
     assert all(len(docs) == 3 for docs in run.values())
@@ -92,18 +93,23 @@ def test_retriever_ranks_by_cosine_and_reuses_cached_embeddings(
     files = sorted((tmp_path / "embeddings").iterdir())
     assert [f.suffix for f in files] == [".json", ".npy", ".json"]  # key, data, checksum
     stamp = files[1].stat().st_mtime_ns
-    again = DenseRetriever("minilm", device="cpu", cache_dir=tmp_path, show_progress=False)
+    again = DenseRetriever("minilm", inference=CPU, cache_dir=tmp_path)
     with caplog.at_level(logging.INFO, logger="rerank_bench"):
         rerun = again.retrieve(corpus, queries, k=3)
     for qid, docs_scores in run.items():
         assert rerun[qid] == pytest.approx(docs_scores, abs=1e-6)
     assert "cache hit" in caplog.text and files[1].stat().st_mtime_ns == stamp
     assert retriever.cache_key() == again.cache_key()
-    assert DenseRetriever("minilm", max_length=128).cache_key() != retriever.cache_key()
+    shorter = DenseRetriever("minilm", inference=replace(CPU, max_length=128))
+    assert shorter.cache_key() != retriever.cache_key()
+    # the corpus embeddings depend on the document side only: a new query budget reuses them
+    other_queries = DenseRetriever("minilm", inference=replace(CPU, query_max_length=16))
+    assert other_queries.encoder.key("doc") == retriever.encoder.key("doc")
+    assert other_queries.cache_key() != retriever.cache_key()
 
 
 def test_retriever_edge_cases(tmp_path: Path) -> None:
-    retriever = DenseRetriever("minilm", device="cpu", show_progress=False)
+    retriever = DenseRetriever("minilm", inference=CPU)
     assert retriever.retrieve(Corpus(DOCS), {}, k=5) == {}
     with pytest.raises(ConfigError, match="k must be"):
         retriever.retrieve(Corpus(DOCS), {"q": "x"}, k=0)

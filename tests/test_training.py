@@ -241,12 +241,13 @@ def test_bi_encoder_stage_trains_with_in_batch_negatives(tiny_encoder: Path,
 
     from sentence_transformers import SentenceTransformer
 
+    from rerank_bench.inference import InferenceSettings
     from rerank_bench.reranking.bi_encoder import BiEncoderReranker
 
     texts = ["apple report 3", "apple report 3 on apple matters", "comet report 9 on comet"]
     st = SentenceTransformer(str(model.path), device="cpu")
     vectors = st.encode(texts, normalize_embeddings=True)
-    ours = BiEncoderReranker(model=str(model.path), show_progress=False)
+    ours = BiEncoderReranker(str(model.path), inference=InferenceSettings(show_progress=False))
     scores = ours.score([texts[0], texts[0]], texts[1:])
     assert np.allclose(scores, vectors[1:] @ vectors[0], atol=1e-5)
 

@@ -12,16 +12,18 @@ from rerank_bench.inference.arrays import NpyStreamWriter, open_checked, save_ch
 from rerank_bench.inference.embedding_cache import embed_corpus
 from rerank_bench.inference.engine import RunStats, encode_texts, pool, run_batched, score_pairs
 from rerank_bench.inference.score_cache import ScoreCache, cached_scores
-from rerank_bench.inference.settings import InferenceSettings, Precision
+from rerank_bench.inference.settings import RANKER_DEFAULTS, InferenceSettings, Precision, Side
 from rerank_bench.inference.tokenize import Encoded, TextEncoder, TruncationStats
 
 __all__ = [
+    "RANKER_DEFAULTS",
     "Encoded",
     "InferenceSettings",
     "NpyStreamWriter",
     "Precision",
     "RunStats",
     "ScoreCache",
+    "Side",
     "TextEncoder",
     "TruncationStats",
     "cached_scores",

@@ -7,14 +7,15 @@ keys and MLflow params verbatim; one dataclass keeps the two from drifting apart
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from rerank_bench.errors import ConfigError
 
-__all__ = ["InferenceSettings", "Precision"]
+__all__ = ["RANKER_DEFAULTS", "InferenceSettings", "Precision", "Side"]
 
 Precision = Literal["fp32", "bf16", "fp16", "int8"]
+Side = Literal["query", "doc"]
 
 INT8_SCHEME = "dynamic, per-channel weights"
 """How ``precision=int8`` quantizes (``engine._quantized``); part of an int8 score's cache key, so
@@ -25,11 +26,16 @@ a change of scheme must change this name."""
 class InferenceSettings:
     """How to run a model over many inputs.
 
+    Every neural stage takes one of these (the ``inference:`` node of its config), so the knobs are
+    validated once and its cache keys come from :meth:`score_key` alone.
+
     Attributes:
-        max_length: token budget of one input (query + passage + special tokens for pairs).
+        max_length: token budget of one input (query + passage + special tokens for pairs); for a
+            two-tower model (bi-encoder, SPLADE), the budget of a document.
         query_max_length: token budget of the query inside a pair; the passage gets the rest. With
             ``None`` both are cut longest-first, exactly as Hugging Face tokenizers (and
-            sentence-transformers) do.
+            sentence-transformers) do. For a two-tower model, the budget of a query encoded alone
+            (``None``: ``max_length``); see :meth:`for_side`.
         batch_tokens: padded tokens per batch (batch size x longest input); batches of short
             inputs hold more items.
         max_batch_size: upper bound on items per batch, whatever their length.
@@ -80,6 +86,20 @@ class InferenceSettings:
             key["quantization"] = INT8_SCHEME
         return key
 
+    def for_side(self, side: Side) -> InferenceSettings:
+        """The settings of one side of a two-tower model, which encodes each text alone.
+
+        Documents get ``max_length``, queries ``query_max_length`` (``None``: ``max_length``); the
+        result has no pair budget, so one settings object carries both budgets of a bi-encoder.
+        """
+        budget = (self.query_max_length or self.max_length) if side == "query" else self.max_length
+        return replace(self, max_length=budget, query_max_length=None)
+
     def as_dict(self) -> dict[str, Any]:
         """All settings, for logging."""
         return asdict(self)
+
+
+RANKER_DEFAULTS = InferenceSettings(batch_tokens=4096)
+"""What a ranker built in Python (not from a config) runs with: 4,096 padded tokens per batch was
+fastest on the CPUs measured (benchmarks/README.md); configs state their own values."""

@@ -15,7 +15,6 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ from rerank_bench.errors import ConfigError
 from rerank_bench.hashing import text_sha256
 from rerank_bench.reranking.base import Reranker
 from rerank_bench.retrieval.api.batching import estimate_tokens, make_batches
-from rerank_bench.retrieval.api.cache import ApiCache, RerankSpace
+from rerank_bench.retrieval.api.cache import RerankSpace
 from rerank_bench.retrieval.api.client import ApiClient, ClientSettings, Connection, RequestStats
 from rerank_bench.retrieval.api.cost import CostMeter, Prices
 from rerank_bench.retrieval.api.dispatch import call_splitting, run_batches
@@ -55,25 +54,14 @@ class ApiReranker(Reranker):
         provider: ``cohere`` or ``voyage``.
         model: the provider's model (``rerank-v3.5``, ``rerank-2``...).
         depth: documents of the first stage re-scored per query.
-        api_key_env: environment variable holding the key.
-        api_key_file: file holding the key (used when the variable is unset).
-        base_url: API root; ``None`` for the provider's public endpoint.
-        auth_style: ``bearer`` or ``api-key``.
-        api_version: ``?api-version=`` value, if the endpoint needs one.
+        client: where the API and its key are, retries, concurrency and the sqlite cache (see
+            :class:`ClientSettings`).
         truncation: provider setting (Voyage ``true``/``false``); ``None`` for the default.
         max_documents: documents per request; ``None`` for the provider's limit (1000).
         max_batch_tokens: estimated (query + document) tokens per request; ``None`` for none.
-        concurrency: requests in flight.
-        timeout_s: per-request timeout.
-        max_retries: retries of 429/5xx/timeouts.
-        backoff_base_s: first backoff delay (doubles per retry, jittered).
-        backoff_max_s: cap of one backoff delay.
-        max_wait_s: cap of one server-requested wait.
         price_per_1m_tokens: USD per million tokens (Voyage).
         price_per_1k_search_units: USD per thousand search units (Cohere).
-        cache_path: sqlite cache file; ``None`` disables the cache.
         dry_run: estimate and stop with :class:`DryRunStop` instead of sending requests.
-        seed: seeds retry jitter (reproducible tests).
     """
 
     def __init__(
@@ -81,26 +69,15 @@ class ApiReranker(Reranker):
         name: str,
         provider: str,
         model: str,
+        *,
+        client: ClientSettings,
         depth: int = 100,
-        api_key_env: str | None = None,
-        api_key_file: str | None = None,
-        base_url: str | None = None,
-        auth_style: str = "bearer",
-        api_version: str | None = None,
         truncation: str | bool | None = None,
         max_documents: int | None = None,
         max_batch_tokens: int | None = None,
-        concurrency: int = 4,
-        timeout_s: float = 60.0,
-        max_retries: int = 8,
-        backoff_base_s: float = 1.0,
-        backoff_max_s: float = 60.0,
-        max_wait_s: float = 120.0,
         price_per_1m_tokens: float = 0.0,
         price_per_1k_search_units: float = 0.0,
-        cache_path: str | Path | None = None,
         dry_run: bool = False,
-        seed: int | None = None,
     ) -> None:
         super().__init__(depth=depth)
         self.name = name
@@ -116,24 +93,8 @@ class ApiReranker(Reranker):
         self.truncation = self.provider.truncation(truncation)
         self.max_documents = max_documents or limit
         self.max_batch_tokens = max_batch_tokens
-        self.connection = Connection(
-            self.provider,
-            base_url or self.provider.default_base_url,
-            api_key_env,
-            api_key_file,
-            ClientSettings(
-                timeout_s=timeout_s,
-                max_retries=max_retries,
-                backoff_base_s=backoff_base_s,
-                backoff_max_s=backoff_max_s,
-                max_wait_s=max_wait_s,
-                concurrency=concurrency,
-                auth_style=auth_style,
-                api_version=api_version,
-                seed=seed,
-            ),
-        )
-        self.cache = ApiCache(cache_path) if cache_path else None
+        self.connection = Connection(self.provider, client)
+        self.cache = client.open_cache()
         self.dry_run = dry_run
         self.meter = CostMeter(
             "rerank_api",

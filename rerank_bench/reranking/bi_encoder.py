@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rerank_bench.inference import ScoreCache, cached_scores
+from rerank_bench.inference import RANKER_DEFAULTS, InferenceSettings, ScoreCache, cached_scores
 from rerank_bench.inference.engine import Pooling
 from rerank_bench.reranking.base import Reranker
 from rerank_bench.retrieval.dense import DenseEncoder
@@ -25,8 +25,10 @@ __all__ = ["BiEncoderReranker"]
 class BiEncoderReranker(Reranker):
     """Re-rank the top ``depth`` by cosine similarity (inner product of normalised vectors).
 
-    Args mirror :class:`DenseEncoder` plus ``depth``, ``cache_dir`` (``${paths.cache}``) and
-    ``name``. With ``normalize=false`` the score is the raw inner product.
+    Args mirror :class:`DenseEncoder` (``inference.max_length`` is the passage budget,
+    ``inference.query_max_length`` the query's) plus ``depth``, ``cache_dir``
+    (``${paths.cache}``) and ``name``. With ``normalize=false`` the score is the raw inner
+    product.
     """
 
     name = "bi_encoder"
@@ -36,26 +38,21 @@ class BiEncoderReranker(Reranker):
     def __init__(
         self,
         model: str = "minilm",
+        *,
         depth: int = 100,
+        inference: InferenceSettings = RANKER_DEFAULTS,
         pooling: Pooling = "mean",
         normalize: bool = True,
         query_prefix: str = "",
         doc_prefix: str = "",
-        max_length: int = 256,
-        query_max_length: int = 64,
-        batch_tokens: int = 4096,
-        max_batch_size: int = 256,
-        precision: str = "fp32",
-        device: str = "auto",
         cache_dir: str | Path | None = None,
         name: str = "bi_encoder",
-        show_progress: bool = True,
         revision: str | None = None,
     ) -> None:
         super().__init__(depth)
         self.encoder = DenseEncoder(
-            model, pooling, normalize, query_prefix, doc_prefix, max_length, query_max_length,
-            batch_tokens, max_batch_size, precision, device, show_progress, revision,
+            model, inference=inference, pooling=pooling, normalize=normalize,
+            query_prefix=query_prefix, doc_prefix=doc_prefix, revision=revision,
         )
         self.cache_dir = cache_dir
         self.name = name

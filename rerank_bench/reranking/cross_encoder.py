@@ -24,8 +24,8 @@ import numpy as np
 
 from rerank_bench.errors import ConfigError
 from rerank_bench.inference import (
+    RANKER_DEFAULTS,
     InferenceSettings,
-    Precision,
     ScoreCache,
     cached_scores,
     score_pairs,
@@ -59,17 +59,13 @@ class CrossEncoderReranker(Reranker):
         model: folder, package alias or hub id of an ``AutoModelForSequenceClassification`` with
             1 logit or 2 classes (``cross-encoder/ms-marco-MiniLM-L6-v2`` on a connected machine).
         depth: documents re-ranked per query.
-        max_length: tokens per pair, special tokens included.
-        query_max_length: query budget inside a pair (the passage gets the rest), or ``None`` for
-            longest-first truncation (what sentence-transformers does).
-        batch_tokens: padded tokens per batch.
-        max_batch_size: most pairs per batch.
-        precision: ``fp32``, ``bf16`` (CPU and CUDA), ``fp16`` (CUDA) or ``int8`` (CPU).
-        device: ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``cuda:0,cuda:1``.
+        inference: budgets (``max_length`` per pair, special tokens included;
+            ``query_max_length`` inside it, ``None`` for longest-first as sentence-transformers),
+            batching, precision (``fp32``, ``bf16``, ``fp16`` on CUDA, ``int8`` on the CPU),
+            device and progress bar.
         cache_dir: score cache root (``${paths.cache}``); ``None`` = in memory only.
         activation: ``auto``, ``sigmoid`` or ``none`` (see the module docstring).
         name: system name in tables.
-        show_progress: progress bar with pairs/s.
         revision: hub revision for hub ids.
     """
 
@@ -80,32 +76,19 @@ class CrossEncoderReranker(Reranker):
     def __init__(
         self,
         model: str,
+        *,
         depth: int = 100,
-        max_length: int = 256,
-        query_max_length: int | None = 64,
-        batch_tokens: int = 4096,
-        max_batch_size: int = 256,
-        precision: Precision = "fp32",
-        device: str = "auto",
+        inference: InferenceSettings = RANKER_DEFAULTS,
         cache_dir: str | Path | None = None,
         activation: str = "auto",
         name: str = "cross_encoder",
-        show_progress: bool = True,
         revision: str | None = None,
     ) -> None:
         super().__init__(depth)
         if activation not in ("auto", "sigmoid", "none"):
             raise ConfigError(f"activation must be auto, sigmoid or none; got {activation!r}.")
         self.model = LazyModel(model, "sequence-classification", revision)
-        self.settings = InferenceSettings(
-            max_length=max_length,
-            query_max_length=query_max_length,
-            batch_tokens=batch_tokens,
-            max_batch_size=max_batch_size,
-            precision=precision,
-            device=device,
-            show_progress=show_progress,
-        )
+        self.inference = inference
         self.activation = activation
         self.cache_dir = cache_dir
         self.name = name
@@ -123,7 +106,7 @@ class CrossEncoderReranker(Reranker):
         return {
             "type": "cross_encoder",
             "model": self.model.key(),
-            **self.settings.score_key(),
+            **self.inference.score_key(),
             "activation": self._activation(),
             "depth": self.depth,
         }
@@ -141,6 +124,6 @@ class CrossEncoderReranker(Reranker):
 
         def compute(qs: list[str], ds: list[str]) -> np.ndarray:
             model, tokenizer = self.model.load()
-            return score_pairs(model, tokenizer, qs, ds, self.settings, activation)
+            return score_pairs(model, tokenizer, qs, ds, self.inference, activation)
 
         return cached_scores(self._score_cache(), queries, docs, compute)

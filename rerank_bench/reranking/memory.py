@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Corpus, Labels, Queries, Run, ranking
 from rerank_bench.errors import ConfigError, ModelResolutionError
 from rerank_bench.hashing import file_sha256
+from rerank_bench.inference import RANKER_DEFAULTS, InferenceSettings
 from rerank_bench.reranking.base import Reranker, merge_reranked
 from rerank_bench.retrieval.dense import DenseEncoder
 
@@ -35,6 +36,8 @@ __all__ = ["MEMORY_FILE", "LogMemoryReranker", "Memory", "memory_scores"]
 MEMORY_FILE = "memory.json"
 _TIE_BREAK = 1e-6
 """Weight of the first-stage order among documents with equal votes (far below one vote)."""
+_QUIET = replace(RANKER_DEFAULTS, show_progress=False)
+"""Questions are few: no progress bars unless asked for."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,13 @@ class Memory:
             )
         return cls(**json.loads(path.read_text("utf-8")))
 
-    def encoder_for(self, **settings: Any) -> DenseEncoder:
+    def settings(self, inference: InferenceSettings) -> InferenceSettings:
+        """``inference`` with the memory's question budget: the one its questions were saved for."""
+        return replace(inference, max_length=self.max_length, query_max_length=None)
+
+    def encoder_for(self, inference: InferenceSettings) -> DenseEncoder:
         """The bi-encoder that embeds questions (mean pooling, unit vectors)."""
-        return DenseEncoder(model=self.encoder, query_max_length=self.max_length,
-                            max_length=self.max_length, **settings)
+        return DenseEncoder(self.encoder, inference=self.settings(inference))
 
 
 def memory_scores(memory: Memory, memory_vectors: np.ndarray, query_vectors: np.ndarray,
@@ -125,7 +131,8 @@ class LogMemoryReranker(Reranker):
         depth: documents re-ranked per query.
         neighbours: overrides the memory's k.
         name: system name in tables.
-        precision, device, batch_tokens, show_progress: encoding settings of the questions.
+        inference: how the questions are encoded (batching, precision, device, progress); the
+            token budget is the memory's own, whatever ``max_length`` says.
     """
 
     name = "log_memory"
@@ -134,13 +141,11 @@ class LogMemoryReranker(Reranker):
     def __init__(
         self,
         model: str | None = None,
+        *,
         depth: int = 100,
         neighbours: int | None = None,
         name: str = "log_memory",
-        precision: str = "fp32",
-        device: str = "auto",
-        batch_tokens: int = 4096,
-        show_progress: bool = False,
+        inference: InferenceSettings = _QUIET,
     ) -> None:
         super().__init__(depth)
         if model is None:
@@ -152,13 +157,13 @@ class LogMemoryReranker(Reranker):
         self.path = Path(model)
         self.neighbours = neighbours
         self.name = name
-        self.encoding = {"precision": precision, "device": device, "batch_tokens": batch_tokens,
-                         "show_progress": show_progress}
+        self.inference = self.memory.settings(inference)
 
     def cache_key(self) -> dict[str, Any]:
-        """The memory's content hash, k and depth."""
+        """The memory's content hash, k, the questions' encoding (int8 votes differ) and depth."""
         return {"type": "log_memory", "memory": file_sha256(self.path / MEMORY_FILE),
-                "neighbours": self.neighbours or self.memory.neighbours, "depth": self.depth}
+                "neighbours": self.neighbours or self.memory.neighbours,
+                **self.inference.score_key(), "depth": self.depth}
 
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
         """Not available: votes name documents by id, which text pairs do not carry."""
@@ -166,7 +171,7 @@ class LogMemoryReranker(Reranker):
 
     def rerank(self, corpus: Corpus, queries: Queries, run: Run) -> Run:
         """Votes of the nearest logged questions over each query's top ``depth``."""
-        encoder = self.memory.encoder_for(**self.encoding)
+        encoder = self.memory.encoder_for(self.inference)
         qids = list(run)
         memory_vectors = encoder.encode(self.memory.questions, "query")
         query_vectors = encoder.encode([queries[q] for q in qids], "query")

@@ -14,17 +14,19 @@ vectors are kept sparse as soon as they leave the model.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 
 from rerank_bench.inference import (
+    RANKER_DEFAULTS,
     InferenceSettings,
-    Precision,
     ScoreCache,
+    Side,
     TextEncoder,
     cached_scores,
     run_batched,
@@ -32,7 +34,10 @@ from rerank_bench.inference import (
 from rerank_bench.models import LazyModel
 from rerank_bench.reranking.base import Reranker
 
-__all__ = ["SpladeReranker", "splade_pool"]
+__all__ = ["SPLADE_DEFAULTS", "SpladeReranker", "splade_pool"]
+
+SPLADE_DEFAULTS = replace(RANKER_DEFAULTS, batch_tokens=2048, max_batch_size=64)
+"""Small batches: the MLM head emits tokens x vocabulary logits (see the module docstring)."""
 
 
 def splade_pool(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -56,15 +61,12 @@ class SpladeReranker(Reranker):
         model: folder, alias (``splade-tiny``) or hub id
             (``naver/splade-cocondenser-ensembledistil``).
         depth: documents re-ranked per query.
-        max_length: token budget of a passage.
-        query_max_length: token budget of a query.
-        batch_tokens: padded tokens per batch (small: see the module docstring).
-        max_batch_size: most texts per batch.
-        precision: ``fp32``, ``bf16``, ``fp16`` (CUDA) or ``int8`` (CPU).
-        device: ``auto``, ``cpu``, ``cuda``...
+        inference: budgets (``max_length`` of a passage, ``query_max_length`` of a query, see
+            :meth:`InferenceSettings.for_side`), batching (small: see the module docstring),
+            precision (``fp32``, ``bf16``, ``fp16`` on CUDA, ``int8`` on the CPU), device and
+            progress bars.
         cache_dir: score cache root (``${paths.cache}``).
         name: system name in tables.
-        show_progress: progress bars.
         revision: hub revision for hub ids.
     """
 
@@ -73,30 +75,16 @@ class SpladeReranker(Reranker):
     def __init__(
         self,
         model: str = "splade-tiny",
+        *,
         depth: int = 100,
-        max_length: int = 256,
-        query_max_length: int = 64,
-        batch_tokens: int = 2048,
-        max_batch_size: int = 64,
-        precision: Precision = "fp32",
-        device: str = "auto",
+        inference: InferenceSettings = SPLADE_DEFAULTS,
         cache_dir: str | Path | None = None,
         name: str = "splade",
-        show_progress: bool = True,
         revision: str | None = None,
     ) -> None:
         super().__init__(depth)
         self.model = LazyModel(model, "masked-lm", revision)
-        common: dict[str, Any] = {
-            "batch_tokens": max(batch_tokens, max_length),
-            "max_batch_size": max_batch_size,
-            "precision": precision,
-            "device": device,
-            "show_progress": show_progress,
-            "query_max_length": None,
-        }
-        self.doc_settings = InferenceSettings(max_length=max_length, **common)
-        self.query_settings = InferenceSettings(max_length=query_max_length, **common)
+        self.inference = inference
         self.cache_dir = cache_dir
         self.name = name
         self._cache: ScoreCache | None = None
@@ -106,16 +94,14 @@ class SpladeReranker(Reranker):
         return {
             "type": "splade",
             "model": self.model.key(),
-            "max_length": self.doc_settings.max_length,
-            "query_max_length": self.query_settings.max_length,
-            "precision": self.doc_settings.precision,
+            **self.inference.score_key(),
             "depth": self.depth,
         }
 
-    def encode(self, texts: Sequence[str], side: Literal["query", "doc"]) -> sp.csr_matrix:
+    def encode(self, texts: Sequence[str], side: Side) -> sp.csr_matrix:
         """Sparse SPLADE vectors ``[len(texts), vocab]`` of queries or passages."""
         model, tokenizer = self.model.load()
-        settings = self.query_settings if side == "query" else self.doc_settings
+        settings = self.inference.for_side(side)
         encoder = TextEncoder(tokenizer, settings.max_length, None)
         encoded = encoder.encode_texts(texts)
         blocks: list[sp.csr_matrix] = []

@@ -12,14 +12,12 @@ file) only when a request is about to be sent, and appears in no repr, error, ca
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rerank_bench.data.records import Corpus, Queries, Run
 from rerank_bench.errors import ConfigError
-from rerank_bench.retrieval.api.cache import ApiCache
 from rerank_bench.retrieval.api.client import ApiClient, ClientSettings, Connection, RequestStats
 from rerank_bench.retrieval.api.cost import CostMeter, Prices
 from rerank_bench.retrieval.api.embedder import ApiEmbedder, EmbedSettings
@@ -44,26 +42,16 @@ class ApiEmbeddingRetriever(Retriever):
         dtype: ``float`` (all), ``int8``/``uint8`` (Cohere, Voyage).
         truncation: provider setting; ``None`` for the provider's default (OpenAI: none, Cohere:
             END, Voyage: true).
-        api_key_env: environment variable holding the key.
-        api_key_file: file holding the key (used when the variable is unset).
-        base_url: API root; ``None`` for the provider's public endpoint.
-        auth_style: ``bearer`` or ``api-key`` (Azure OpenAI).
-        api_version: ``?api-version=`` value (Azure OpenAI).
+        client: where the API and its key are (Azure OpenAI: ``auth_style: api-key`` and an
+            ``api_version``), retries, concurrency and the sqlite cache (see
+            :class:`ClientSettings`).
         max_items: inputs per request; ``None`` for the provider's limit.
         max_batch_tokens: estimated tokens per request; ``None`` for the provider's budget.
-        concurrency: requests in flight.
-        timeout_s: per-request timeout.
-        max_retries: retries of 429/5xx/timeouts.
-        backoff_base_s: first backoff delay (doubles per retry, jittered).
-        backoff_max_s: cap of one backoff delay.
-        max_wait_s: cap of one server-requested wait.
         price_per_1m_tokens: USD per million tokens (for ``cost_summary``).
-        cache_path: sqlite cache file; ``None`` disables the cache.
         normalize: L2-normalise vectors (cosine); turn off only for models meant for dot product.
         query_input_type: override of the provider's query ``input_type``.
         document_input_type: override of the provider's document ``input_type``.
         dry_run: estimate tokens and cost, send nothing, and stop with :class:`DryRunStop`.
-        seed: seeds retry jitter (reproducible tests).
     """
 
     def __init__(
@@ -71,29 +59,18 @@ class ApiEmbeddingRetriever(Retriever):
         name: str,
         provider: str,
         model: str,
+        *,
+        client: ClientSettings,
         dimensions: int | None = None,
         dtype: str = "float",
         truncation: str | bool | None = None,
-        api_key_env: str | None = None,
-        api_key_file: str | None = None,
-        base_url: str | None = None,
-        auth_style: str = "bearer",
-        api_version: str | None = None,
         max_items: int | None = None,
         max_batch_tokens: int | None = None,
-        concurrency: int = 4,
-        timeout_s: float = 60.0,
-        max_retries: int = 8,
-        backoff_base_s: float = 1.0,
-        backoff_max_s: float = 60.0,
-        max_wait_s: float = 120.0,
         price_per_1m_tokens: float = 0.0,
-        cache_path: str | Path | None = None,
         normalize: bool = True,
         query_input_type: str | None = None,
         document_input_type: str | None = None,
         dry_run: bool = False,
-        seed: int | None = None,
     ) -> None:
         self.name = name
         self.provider = get_provider(provider)
@@ -115,25 +92,8 @@ class ApiEmbeddingRetriever(Retriever):
             query_input_type=query_input_type,
             document_input_type=document_input_type,
         )
-        client_settings = ClientSettings(
-            timeout_s=timeout_s,
-            max_retries=max_retries,
-            backoff_base_s=backoff_base_s,
-            backoff_max_s=backoff_max_s,
-            max_wait_s=max_wait_s,
-            concurrency=concurrency,
-            auth_style=auth_style,
-            api_version=api_version,
-            seed=seed,
-        )
-        self.connection = Connection(
-            self.provider,
-            base_url or self.provider.default_base_url,
-            api_key_env,
-            api_key_file,
-            client_settings,
-        )
-        self.cache = ApiCache(cache_path) if cache_path else None
+        self.connection = Connection(self.provider, client)
+        self.cache = client.open_cache()
         self.dry_run = dry_run
         self.meter = CostMeter("api", Prices(per_1m_tokens=price_per_1m_tokens))
         self.stats = RequestStats()

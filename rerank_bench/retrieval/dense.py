@@ -19,7 +19,14 @@ import numpy as np
 
 from rerank_bench.data.records import Corpus, Queries, Run
 from rerank_bench.errors import ConfigError
-from rerank_bench.inference import InferenceSettings, TextEncoder, embed_corpus, encode_texts
+from rerank_bench.inference import (
+    RANKER_DEFAULTS,
+    InferenceSettings,
+    Side,
+    TextEncoder,
+    embed_corpus,
+    encode_texts,
+)
 from rerank_bench.inference.engine import Pooling
 from rerank_bench.models import LazyModel
 from rerank_bench.retrieval.base import Retriever
@@ -35,66 +42,47 @@ class DenseEncoder:
 
     Args:
         model: folder, package alias (``minilm``) or hub id (``BAAI/bge-small-en-v1.5``).
+        inference: budgets (``max_length`` of a document, ``query_max_length`` of a query, see
+            :meth:`InferenceSettings.for_side`), batching, precision (``fp32``, ``bf16``, ``fp16``
+            on CUDA, ``int8`` on the CPU), device and progress bars.
         pooling: ``mean`` (sentence-transformers models such as MiniLM) or ``cls`` (bge).
         normalize: L2-normalise, so inner product is cosine similarity.
         query_prefix: prepended to queries (``"query: "`` for e5, an instruction for bge).
         doc_prefix: prepended to documents (``"passage: "`` for e5).
-        max_length: token budget of a document.
-        query_max_length: token budget of a query.
-        batch_tokens: padded tokens per batch.
-        max_batch_size: most texts per batch.
-        precision: ``fp32``, ``bf16``, ``fp16`` (CUDA) or ``int8`` (CPU).
-        device: ``auto``, ``cpu``, ``cuda``, ``cuda:N``...
-        show_progress: progress bars.
         revision: hub revision for hub ids.
     """
 
     def __init__(
         self,
         model: str = "minilm",
+        *,
+        inference: InferenceSettings = RANKER_DEFAULTS,
         pooling: Pooling = "mean",
         normalize: bool = True,
         query_prefix: str = "",
         doc_prefix: str = "",
-        max_length: int = 256,
-        query_max_length: int = 64,
-        batch_tokens: int = 4096,
-        max_batch_size: int = 256,
-        precision: str = "fp32",
-        device: str = "auto",
-        show_progress: bool = True,
         revision: str | None = None,
     ) -> None:
         if pooling not in ("mean", "cls"):
             raise ConfigError(f"pooling must be 'mean' or 'cls', got {pooling!r}.")
         self.model = LazyModel(model, "encoder", revision)
+        self.inference = inference
         self.pooling: Pooling = pooling
         self.normalize = normalize
         self.query_prefix = query_prefix
         self.doc_prefix = doc_prefix
-        common = {
-            "batch_tokens": batch_tokens,
-            "max_batch_size": max_batch_size,
-            "precision": precision,
-            "device": device,
-            "show_progress": show_progress,
-        }
-        self.doc_settings = InferenceSettings(max_length=max_length, query_max_length=None,
-                                              **common)  # type: ignore[arg-type]
-        self.query_settings = InferenceSettings(max_length=query_max_length,
-                                                query_max_length=None,
-                                                **common)  # type: ignore[arg-type]
 
-    def key(self, side: str) -> dict[str, Any]:
+    def _prefix(self, side: Side) -> str:
+        return self.query_prefix if side == "query" else self.doc_prefix
+
+    def key(self, side: Side) -> dict[str, Any]:
         """What determines the vectors of one side (``query`` or ``doc``)."""
-        settings = self.query_settings if side == "query" else self.doc_settings
         return {
             "model": self.model.key(),
             "pooling": self.pooling,
             "normalize": self.normalize,
-            "prefix": self.query_prefix if side == "query" else self.doc_prefix,
-            "max_length": settings.max_length,
-            "precision": settings.precision,
+            "prefix": self._prefix(side),
+            **self.inference.for_side(side).score_key(),
         }
 
     def cache_key(self) -> dict[str, Any]:
@@ -107,16 +95,15 @@ class DenseEncoder:
         model, _ = self.model.load()
         return int(model.config.hidden_size)
 
-    def encode(self, texts: Sequence[str], side: str) -> np.ndarray:
+    def encode(self, texts: Sequence[str], side: Side) -> np.ndarray:
         """Embed ``texts`` as queries or documents: ``[len(texts), dim]`` float32."""
         model, tokenizer = self.model.load()
-        query = side == "query"
-        settings = self.query_settings if query else self.doc_settings
+        settings = self.inference.for_side(side)
         encoder = TextEncoder(tokenizer, settings.max_length, None)
         return encode_texts(
             model, tokenizer, texts, settings, pooling=self.pooling, normalize=self.normalize,
-            prefix=self.query_prefix if query else self.doc_prefix,
-            desc="encoding queries" if query else "encoding documents", encoder=encoder,
+            prefix=self._prefix(side),
+            desc="encoding queries" if side == "query" else "encoding documents", encoder=encoder,
         )
 
 
@@ -124,7 +111,8 @@ class DenseRetriever(Retriever):
     """Bi-encoder first stage with cached corpus embeddings and exact (or faiss) search.
 
     Args:
-        model: see :class:`DenseEncoder` (and every other encoder argument below).
+        model: see :class:`DenseEncoder` (and ``inference``, ``pooling``, ``normalize``, the
+            prefixes and ``revision``).
         name: system name in tables.
         cache_dir: where corpus embeddings are cached (``${paths.cache}``); ``None`` = no cache.
         block_size: documents scored per search step (bounds memory).
@@ -137,28 +125,23 @@ class DenseRetriever(Retriever):
     def __init__(
         self,
         model: str = "minilm",
+        *,
         name: str = "dense",
+        inference: InferenceSettings = RANKER_DEFAULTS,
         pooling: Pooling = "mean",
         normalize: bool = True,
         query_prefix: str = "",
         doc_prefix: str = "",
-        max_length: int = 256,
-        query_max_length: int = 64,
-        batch_tokens: int = 4096,
-        max_batch_size: int = 256,
-        precision: str = "fp32",
-        device: str = "auto",
         cache_dir: str | Path | None = None,
         block_size: int = 65_536,
         chunk_docs: int = 8192,
         use_faiss: bool = False,
-        show_progress: bool = True,
         revision: str | None = None,
     ) -> None:
         self.name = name
         self.encoder = DenseEncoder(
-            model, pooling, normalize, query_prefix, doc_prefix, max_length, query_max_length,
-            batch_tokens, max_batch_size, precision, device, show_progress, revision,
+            model, inference=inference, pooling=pooling, normalize=normalize,
+            query_prefix=query_prefix, doc_prefix=doc_prefix, revision=revision,
         )
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.block_size = block_size

@@ -16,11 +16,13 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from rerank_bench.errors import ConfigError
+from rerank_bench.retrieval.api.cache import ApiCache
 from rerank_bench.retrieval.api.errors import (
     ApiBatchTooLargeError,
     ApiRequestError,
@@ -41,30 +43,42 @@ _RETRY_STATUS = frozenset({408, 409, 429})
 
 @dataclass(frozen=True, slots=True)
 class ClientSettings:
-    """How patient the client is.
+    """How an API stage reaches its provider, how patient it is, and where it keeps the answers.
+
+    One record, the ``client:`` node of every API retriever and re-ranker config, so that the two
+    cannot drift apart. It names where the key is read from (a variable or a file), never the key,
+    so it is safe to log.
 
     Attributes:
+        base_url: API root; ``None`` for the provider's public endpoint.
+        api_key_env: environment variable holding the key.
+        api_key_file: file holding the key (read when the variable is unset or empty).
+        auth_style: ``bearer`` (``Authorization: Bearer KEY``) or ``api-key`` (Azure:
+            ``api-key: KEY``).
+        api_version: added as ``?api-version=...`` when set (Azure OpenAI).
+        concurrency: requests in flight (size of the connection pool and the worker pool).
         timeout_s: per-request timeout (connect, read, write).
         max_retries: retries after the first attempt on 429, 5xx, 408/409 and timeouts.
         backoff_base_s: first backoff delay; doubles each retry (with jitter).
         backoff_max_s: cap of one backoff delay.
         max_wait_s: cap of one wait asked by the server (``Retry-After`` and friends).
-        concurrency: requests in flight (size of the connection pool and the worker pool).
-        auth_style: ``bearer`` (``Authorization: Bearer KEY``) or ``api-key`` (Azure:
-            ``api-key: KEY``).
-        api_version: added as ``?api-version=...`` when set (Azure OpenAI).
         seed: seeds the jitter, for reproducible tests; ``None`` for system randomness.
+        cache_path: the sqlite cache of vectors and scores; ``None`` disables it.
     """
 
+    base_url: str | None = None
+    api_key_env: str | None = None
+    api_key_file: str | None = None
+    auth_style: str = "bearer"
+    api_version: str | None = None
+    concurrency: int = 4
     timeout_s: float = 60.0
     max_retries: int = 8
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
     max_wait_s: float = 120.0
-    concurrency: int = 4
-    auth_style: str = "bearer"
-    api_version: str | None = None
     seed: int | None = None
+    cache_path: str | Path | None = None
 
     def __post_init__(self) -> None:
         if self.auth_style not in _AUTH_STYLES:
@@ -76,6 +90,10 @@ class ClientSettings:
                 f"max_retries must be >= 0 and timeout_s > 0, got {self.max_retries} and "
                 f"{self.timeout_s}."
             )
+
+    def open_cache(self) -> ApiCache | None:
+        """The cache at ``cache_path``, or ``None`` when caching is off."""
+        return ApiCache(self.cache_path) if self.cache_path else None
 
 
 @dataclass
@@ -250,16 +268,18 @@ class ApiClient:
 
 @dataclass(frozen=True, slots=True)
 class Connection:
-    """Where and how to reach a provider; opens clients with a freshly read key.
+    """A provider and the client settings to reach it; opens clients with a freshly read key.
 
     Holds the key's *source* (variable name or file), never the key, so it is safe to log.
     """
 
     provider: Provider
-    base_url: str
-    api_key_env: str | None
-    api_key_file: str | None
     settings: ClientSettings
+
+    @property
+    def base_url(self) -> str:
+        """The configured API root, else the provider's public endpoint."""
+        return self.settings.base_url or self.provider.default_base_url
 
     def open(self, stats: RequestStats | None = None) -> ApiClient:
         """Read the key and return a client (use it as a context manager).
@@ -267,8 +287,9 @@ class Connection:
         Raises:
             ConfigError: no key is configured or found.
         """
-        key = resolve_api_key(self.api_key_env, self.api_key_file, self.provider.name)
-        return ApiClient(self.provider, self.base_url, key, self.settings, stats)
+        settings = self.settings
+        key = resolve_api_key(settings.api_key_env, settings.api_key_file, self.provider.name)
+        return ApiClient(self.provider, self.base_url, key, settings, stats)
 
 
 def _fix_for(status: int) -> str:
