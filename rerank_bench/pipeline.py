@@ -260,9 +260,18 @@ def run(cfg: DictConfig) -> RunResult:
     timings["load"] = time.perf_counter() - start
     split = dataset.split(source.eval_split)
     cache = CacheDir(Path(cfg.paths.cache))
-    first, timings["first_stage"] = _first_stage(
-        retriever, dataset.corpus, split.queries, int(cfg.k), cache
-    )
+    try:
+        first, timings["first_stage"] = _first_stage(
+            retriever, dataset.corpus, split.queries, int(cfg.k), cache
+        )
+    except DryRunStop as stop:  # a paid first stage's estimate is a finished run of its own
+        with start_run(uri, cfg.tracking.experiment, retriever.name,
+                       {"dataset": dataset.name, "split": split.name, "system": retriever.name,
+                        **cfg.tracking.tags},
+                       cast(dict, OmegaConf.to_container(cfg, resolve=True)),
+                       cfg.tracking.artifact_location):
+            _log_dry_run(stop)
+        raise
     training = None
     if _trains(cfg.reranker):
         start = time.perf_counter()
@@ -311,8 +320,7 @@ def run(cfg: DictConfig) -> RunResult:
                 final = _rerank(reranker, dataset, split.queries, first, training, fused,
                                 cfg, retriever, timings)
             except DryRunStop as stop:
-                mlflow.log_metrics({k: float(v) for k, v in stop.estimate.items()})
-                mlflow.set_tag("dry_run", "true")
+                _log_dry_run(stop)
                 mlflow.end_run()  # an estimate is a finished run, not a failed one
                 raise
             _log_costs(reranker)
@@ -410,6 +418,12 @@ def _scores(member: Reranker | None, corpus: Corpus, queries: Queries, candidate
         return candidates
     reranked = member.rerank(corpus, queries, candidates)
     return {q: {d: reranked[q][d] for d in docs} for q, docs in candidates.items()}
+
+
+def _log_dry_run(stop: DryRunStop) -> None:
+    """An API stage's estimate (tokens, requests, USD) in place of results."""
+    mlflow.log_metrics({k: float(v) for k, v in stop.estimate.items()})
+    mlflow.set_tag("dry_run", "true")
 
 
 def _log_costs(stage: object) -> None:
