@@ -52,20 +52,33 @@ def _groups(model: str, n_groups: int, negatives: int, max_length: int, data: Pa
     return dm, [dm.train_dataset[i] for i in range(n_groups)]
 
 
+def _base(name: str) -> tuple:
+    """The starting cross-encoder (a fresh one-logit head) and its tokenizer, as training has it."""
+    from rerank_bench.models.resolve import resolve_model
+    from rerank_bench.training import StageSettings
+    from rerank_bench.training.stage import load_base_model
+
+    return load_base_model(StageSettings(base_model=name), resolve_model(name))
+
+
 def run_ours(args: argparse.Namespace) -> dict:
+    import functools
+
     import pytorch_lightning as pl
+    import torch
     from torch.utils.data import DataLoader
 
-    from rerank_bench.training.fit import load_cross_encoder
     from rerank_bench.training.losses import LocalizedContrastiveLoss
     from rerank_bench.training.module import RerankModule
 
-    model, _, _ = load_cross_encoder(args.model)
+    model, _ = _base(args.model)
     dm, groups = _groups(
         args.model, args.groups * args.steps, args.negatives, args.max_length, args.data
     )
     loader = DataLoader(groups, batch_size=args.groups, collate_fn=dm.collator)
-    module = RerankModule(model, [(LocalizedContrastiveLoss(), 1.0)], lr=2e-5, warmup_ratio=0.0)
+    adamw = functools.partial(torch.optim.AdamW, lr=2e-5, weight_decay=0.01)
+    module = RerankModule(model, [(LocalizedContrastiveLoss(), 1.0)], optimizer=adamw,
+                          warmup_ratio=0.0)
 
     class Clock(pl.Callback):
         def on_train_start(self, trainer, pl_module):
@@ -103,8 +116,6 @@ def run_st(args: argparse.Namespace) -> dict:
     from sentence_transformers.sentence_transformer.readers import InputExample
     from torch.utils.data import DataLoader
 
-    from rerank_bench.training.fit import load_cross_encoder
-
     _, groups = _groups(
         args.model, args.groups * args.steps, args.negatives, args.max_length, args.data
     )
@@ -115,7 +126,7 @@ def run_st(args: argparse.Namespace) -> dict:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         # the same starting weights as ours (fresh one-logit head), saved as a plain HF folder
-        model, tokenizer, _ = load_cross_encoder(args.model)
+        model, tokenizer = _base(args.model)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         ce = CrossEncoder(tmp, num_labels=1, max_length=args.max_length, device="cpu")
