@@ -104,7 +104,20 @@ class RankingModule(pl.LightningModule):
         raise NotImplementedError
 
     def score_dev(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Scores of aligned (query, document) pairs by the model as it is now (validation)."""
+        """Scores of aligned (query, document) pairs by the model as it is now (validation): in
+        eval mode (dropout off), on the device it trains on, then back to its previous mode."""
+        if not queries:
+            return np.zeros(0, dtype=np.float32)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return self._score(queries, docs, self._eval_settings())
+        finally:
+            self.model.train(was_training)
+
+    def _score(
+        self, queries: Sequence[str], docs: Sequence[str], settings: InferenceSettings
+    ) -> np.ndarray:
         raise NotImplementedError
 
     # -- training -------------------------------------------------------------------------------
@@ -200,17 +213,12 @@ class RerankModule(RankingModule):
         scores = self(batch.features).float().view(batch.n_queries, batch.n_docs)
         return scores, batch.labels, scores
 
-    def score_dev(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Raw logits of the model in eval mode on its own device."""
-        if not queries:
-            return np.zeros(0, dtype=np.float32)
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            return score_pairs(self.model, self.tokenizer, queries, docs, self._eval_settings(),
-                               "none", "validation")
-        finally:
-            self.model.train(was_training)
+    def _score(
+        self, queries: Sequence[str], docs: Sequence[str], settings: InferenceSettings
+    ) -> np.ndarray:
+        """Raw logits."""
+        return score_pairs(self.model, self.tokenizer, queries, docs, settings, "none",
+                           "validation")
 
 
 class BiEncoderModule(RankingModule):
@@ -261,20 +269,14 @@ class BiEncoderModule(RankingModule):
         columns = rows * n_d + torch.arange(n_d, device=scores.device)
         return scores, labels, scores.gather(1, columns)
 
-    def score_dev(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
+    def _score(
+        self, queries: Sequence[str], docs: Sequence[str], settings: InferenceSettings
+    ) -> np.ndarray:
         """Cosine of the separately embedded query and document of each pair."""
-        if not queries:
-            return np.zeros(0, dtype=np.float32)
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            settings = self._eval_settings()
-            unique_q, q_index = np.unique(np.asarray(queries, dtype=object), return_inverse=True)
-            unique_d, d_index = np.unique(np.asarray(docs, dtype=object), return_inverse=True)
-            q_settings = replace(settings, max_length=self.query_max_length, query_max_length=None)
-            d_settings = replace(settings, query_max_length=None)
-            q_vec = encode_texts(self.model, self.tokenizer, list(unique_q), q_settings)
-            d_vec = encode_texts(self.model, self.tokenizer, list(unique_d), d_settings)
-            return np.einsum("ij,ij->i", q_vec[q_index], d_vec[d_index]).astype(np.float32)
-        finally:
-            self.model.train(was_training)
+        unique_q, q_index = np.unique(np.asarray(queries, dtype=object), return_inverse=True)
+        unique_d, d_index = np.unique(np.asarray(docs, dtype=object), return_inverse=True)
+        q_settings = replace(settings, max_length=self.query_max_length, query_max_length=None)
+        d_settings = replace(settings, query_max_length=None)
+        q_vec = encode_texts(self.model, self.tokenizer, list(unique_q), q_settings)
+        d_vec = encode_texts(self.model, self.tokenizer, list(unique_d), d_settings)
+        return np.einsum("ij,ij->i", q_vec[q_index], d_vec[d_index]).astype(np.float32)
