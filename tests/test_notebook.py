@@ -48,4 +48,6 @@ def test_inspect_runs_notebook_executes(
     assert "| bm25s |" in text and "Holm-corrected" in text
     assert "bm25s vs bm25 on ndcg_at_10:" in text and "over 10 queries" in text
     assert "Largest wins" in text and "(grade " in text
+    assert "bm25: nDCG@10 0." in text and "as logged by `rerank-bench run`" in text
+    assert text.count("| bm25s |") == 2  # the table of the MLflow runs, and compare's
     assert (tmp_path / "out" / "per_query_dl19_tiny_bm25s_vs_bm25.png").is_file()

@@ -227,7 +227,7 @@ def test_cli_writes_table_and_plots_and_logs_them(tmp_path: Path) -> None:
             {"ndcg@10": _scores(rng, base, gain, 0.03)},
             seed=depth,
             params={"reranker": {"depth": depth}},
-            history={"train/loss": [1.0, 0.6, 0.4], "val_ndcg_at_10": [0.5, 0.6, 0.65]},
+            history={"rank/train/loss": [1.0, 0.6, 0.4], "rank/val/ndcg_at_10": [0.5, 0.6, 0.65]},
         )
     out = tmp_path / "table.tex"
     code = main(

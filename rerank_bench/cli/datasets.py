@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib.resources
 
 import yaml
+
+from rerank_bench.data.registry import dataset_config, list_datasets
 
 __all__ = ["add_parser", "run"]
 
@@ -17,11 +18,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print one line per ``conf/dataset/*.yaml``: its name and the class that loads it."""
-    folder = importlib.resources.files("rerank_bench.conf") / "dataset"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        node = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+    for name in list_datasets():
+        node = yaml.safe_load(dataset_config(name).read_text(encoding="utf-8")) or {}
         target = str(node.get("_target_", "")).rsplit(".", 1)[-1]
-        print(f"{entry.name[:-5]:<16} {target:<22} {node.get('name', '')}")
+        print(f"{name:<16} {target:<22} {node.get('name', '')}")
     return 0

@@ -6,8 +6,9 @@ otherwise cost every ``rerank-bench`` command, ``--help`` included, a few second
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rerank_bench._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from rerank_bench.evaluation.metrics import (
@@ -30,8 +31,4 @@ __all__ = [
     "with_rel_level",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("rerank_bench.evaluation.metrics"), name)
-    raise AttributeError(f"module 'rerank_bench.evaluation' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"rerank_bench.evaluation.metrics": __all__})

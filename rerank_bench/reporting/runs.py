@@ -285,9 +285,31 @@ class RunStore:
                 break
         return records
 
+    def run(self, run_id: str) -> RunRecord:
+        """One run by id: its metrics, params and tags as a :class:`RunRecord`.
+
+        Its per-query values are :meth:`per_query` (``store.per_query(record).metric("ndcg@10")``),
+        read on demand: a record stays small and needs no artifact.
+
+        Raises:
+            ConfigError: the store has no run with that id.
+        """
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.get_run(run_id)
+        except MlflowException as exc:
+            if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            raise ConfigError(
+                f"no run {run_id!r} in {self.tracking_uri}. Fix: copy a run id from "
+                "`rerank-bench ui`, a table's CSV (run_ids) or RunStore.search(...)."
+            ) from None
+        return _record(found)
+
     def get(self, run_id: str) -> RunRecord:
-        """One run by id."""
-        return _record(self.client.get_run(run_id))
+        """:meth:`run` under its former name, for callers that still use it."""
+        return self.run(run_id)
 
     def per_query(self, run: RunRecord | str) -> PerQuery:
         """The per-query metrics logged by ``run`` (its ``per_query.json`` artifact).

@@ -1,4 +1,5 @@
-"""Paper-style tables from MLflow runs: systems as rows, datasets x metrics as columns.
+"""Paper-style tables from MLflow runs (systems as rows, datasets x metrics as columns), or from
+runs held in memory and evaluated on one split (:func:`compare`).
 
 Why: the number a researcher copies into a paper must come with what makes it trustworthy: mean
 and spread over seeds, whether it beats the baseline beyond query noise (a paired test, corrected
@@ -15,7 +16,9 @@ One module per job:
 
 * :mod:`~rerank_bench.reporting.tables.spec`: :class:`TableSpec`, the settings of a table;
 * :mod:`~rerank_bench.reporting.tables.model`: :class:`Table`, :class:`Column`, :class:`Cell`;
-* :mod:`~rerank_bench.reporting.tables.build`: :func:`tabulate` and :func:`build_table`;
+* :mod:`~rerank_bench.reporting.tables.build`: :func:`tabulate` and :func:`build_table`, and
+  :func:`table_from_cells`, the ranks, marks and footnote every table gets;
+* :mod:`~rerank_bench.reporting.tables.in_memory`: :func:`compare`, a table of in-memory runs;
 * :mod:`~rerank_bench.reporting.tables.grid`: which runs make which cell;
 * :mod:`~rerank_bench.reporting.tables.cells`: seed means, ranks and significance marks;
 * :mod:`~rerank_bench.reporting.tables.render`: Markdown, LaTeX, CSV and HTML;
@@ -24,8 +27,9 @@ One module per job:
 
 from __future__ import annotations
 
-from rerank_bench.reporting.tables.build import build_table, tabulate
+from rerank_bench.reporting.tables.build import build_table, table_from_cells, tabulate
 from rerank_bench.reporting.tables.cells import PerQueryLoader
+from rerank_bench.reporting.tables.in_memory import compare
 from rerank_bench.reporting.tables.labels import metric_label
 from rerank_bench.reporting.tables.model import Cell, Column, Table
 from rerank_bench.reporting.tables.spec import DEFAULT_EFFICIENCY, DEFAULT_METRICS, TableSpec
@@ -39,6 +43,8 @@ __all__ = [
     "Table",
     "TableSpec",
     "build_table",
+    "compare",
     "metric_label",
+    "table_from_cells",
     "tabulate",
 ]

@@ -4,6 +4,8 @@ Why one entry point: grouping, cell statistics, ranks, significance marks and th
 explains them are computed in one pass, so a rendered table never shows a mark its footnote does
 not explain. :func:`tabulate` takes the settings as one :class:`TableSpec`; :func:`build_table`
 is the same with the spec's fields as keywords (``build_table(runs, loader, baseline="bm25")``).
+Both end in :func:`table_from_cells`, which goes from cell means and per-query values to ranks,
+marks and footnote, and which tables of runs evaluated in memory use too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rerank_bench.reporting.tables.grid import RunGroup, group_runs, table_colum
 from rerank_bench.reporting.tables.model import Cell, Column, Table
 from rerank_bench.reporting.tables.spec import TableSpec
 
-__all__ = ["build_table", "tabulate"]
+__all__ = ["build_table", "table_from_cells", "tabulate"]
 
 _SpecFields = ParamSpec("_SpecFields")
 
@@ -65,18 +67,63 @@ def tabulate(
     if baseline is not None or spec.align == "intersect":
         if per_query is None:
             raise ConfigError("significance and alignment need per-query metrics; pass a loader.")
-    cells, n_queries = _fill_cells(grid, row_keys, col_keys, cols, spec, per_query, notes)
+    cells, values = _fill_cells(grid, row_keys, col_keys, cols, spec, per_query, notes)
     collapsed = {
         row
         for (row, _), group in grid.items()
         if any(run.tags.get("status_collapse") == "true" for run in group.runs)
     }
-    labels = tuple(spec.row_label(r) + (" ⚠" if r in collapsed else "") for r in row_keys)
+    labels = [spec.row_label(r) + (" ⚠" if r in collapsed else "") for r in row_keys]
     if collapsed:
         notes.append(
             "⚠: training collapsed: the fine-tuned model was no better than its first stage on "
             "dev (MLflow tag collapse_reason); its numbers are not evidence for fine-tuning."
         )
+    run_ids = tuple(r.run_id for g in grid.values() for r in g.runs)
+    return table_from_cells(row_keys, labels, cols, cells, values, spec, notes, run_ids)
+
+
+def table_from_cells(
+    row_keys: Sequence[str],
+    row_labels: Sequence[str],
+    columns: Sequence[Column],
+    cells: list[list[Cell]],
+    per_query: Sequence[Mapping[str, Mapping[str, float]]],
+    spec: TableSpec,
+    notes: Sequence[str] = (),
+    run_ids: tuple[str, ...] = (),
+) -> Table:
+    """Rank every column, test every row against ``spec.baseline``, and write the footnote.
+
+    Why one function for every table: a table of MLflow runs (:func:`tabulate`) and one of runs
+    evaluated in memory (:func:`~rerank_bench.reporting.tables.compare`) must mark the same
+    differences the same way (bold / underlined, † / ‡ after the same corrected test) and explain
+    them in the same words.
+
+    Args:
+        row_keys: the rows, the baseline (if any) first.
+        row_labels: their display labels.
+        columns: the columns.
+        cells: ``cells[i][j]``, with means (ranks and marks are added here).
+        per_query: for each column, row key -> per-query values (rows without values absent; the
+            queries already aligned).
+        spec: the baseline, test, correction, alpha and display settings.
+        notes: footnote sentences of the caller (grouping, alignment), kept first.
+        run_ids: the runs behind the table.
+    """
+    notes = list(notes)
+    baseline = spec.baseline
+    n_queries: dict[str, int] = {}
+    for j, column in enumerate(columns):
+        if column.efficiency:
+            continue
+        rank_column(cells, j, column, spec.decimals)
+        values = per_query[j]
+        if baseline is not None and baseline in values:
+            others = {r: v for r, v in values.items() if r != baseline}
+            if others:
+                mark_significance(cells, row_keys, j, values[baseline], others, baseline, spec)
+                n_queries.setdefault(column.group, len(values[baseline]))
     if any(c.n_runs > 1 for row in cells for c in row):
         notes.insert(0, "Values are means over seeds ± sample standard deviation.")
     if baseline is not None and n_queries:
@@ -88,21 +135,21 @@ def tabulate(
             f"column: {sizes})."
         )
     notes.append("Bold: best value of a column; underlined: second best.")
-    effectiveness = [c.label for c in cols if not c.efficiency]
+    effectiveness = [c.label for c in columns if not c.efficiency]
     default_caption = (
         f"{', '.join(dict.fromkeys(effectiveness))} by {spec.rows} and {spec.columns}."
     )
     return Table(
         row_keys=tuple(row_keys),
-        row_labels=labels,
-        columns=tuple(cols),
+        row_labels=tuple(row_labels),
+        columns=tuple(columns),
         cells=tuple(tuple(row) for row in cells),
         row_header=spec.row_header or spec.rows.split(".")[-1].replace("_", " ").capitalize(),
         caption=spec.caption or default_caption,
         notes=tuple(notes),
         decimals=spec.decimals,
         baseline=baseline,
-        run_ids=tuple(r.run_id for g in grid.values() for r in g.runs),
+        run_ids=run_ids,
     )
 
 
@@ -114,37 +161,28 @@ def _fill_cells(
     spec: TableSpec,
     per_query: PerQueryLoader | None,
     notes: list[str],
-) -> tuple[list[list[Cell]], dict[str, int]]:
-    """Every cell's values, ranks and marks, and the queries tested per column group.
+) -> tuple[list[list[Cell]], list[dict[str, dict[str, float]]]]:
+    """Every cell's seed mean and spread, and each column's seed-averaged per-query values.
 
-    Alignment notes are appended to ``notes``.
+    Where a column group's runs were evaluated on different queries and ``align="intersect"``,
+    both are computed on the shared queries, and a note saying so is appended to ``notes``.
     """
     cells: list[list[Cell]] = [[Cell(None)] * len(cols) for _ in row_keys]
-    n_queries: dict[str, int] = {}
-    baseline = spec.baseline
+    values: list[dict[str, dict[str, float]]] = [{} for _ in cols]
     for col_key in col_keys:
-        indices = [j for j, c in enumerate(cols) if c.group == col_key]
         present = [r for r in row_keys if (r, col_key) in grid]
         shared = shared_queries(grid, present, col_key, spec.align, per_query, notes)
-        for j in indices:
-            column = cols[j]
-            values: dict[str, dict[str, float]] = {}
+        for j, column in enumerate(cols):
+            if column.group != col_key:
+                continue
             for i, row in enumerate(row_keys):
                 group = grid.get((row, col_key))
                 if group is None:
                     continue
                 cells[i][j], pq = cell_values(group, column, shared, per_query)
                 if pq is not None:
-                    values[row] = pq
-            if column.efficiency:
-                continue
-            rank_column(cells, j, column, spec.decimals)
-            if baseline is not None and baseline in values:
-                others = {r: v for r, v in values.items() if r != baseline}
-                if others:
-                    mark_significance(cells, row_keys, j, values[baseline], others, baseline, spec)
-                    n_queries[col_key] = len(shared) if shared else len(values[baseline])
-    return cells, n_queries
+                    values[j][row] = pq
+    return cells, values
 
 
 def _with_spec_keywords(

@@ -15,7 +15,9 @@ from rerank_bench.evaluation.significance import AlignPolicy, CorrectionName, Te
 
 __all__ = ["DEFAULT_EFFICIENCY", "DEFAULT_METRICS", "TableSpec"]
 
-DEFAULT_METRICS: tuple[str, ...] = ("ndcg_at_10", "mrr_at_10", "recall_at_100")
+DEFAULT_METRICS: tuple[str, ...] = ("ndcg@10", "mrr@10", "recall@100")
+"""Ranx names: tables from MLflow runs find them logged as keys (``ndcg_at_10``), and tables of
+runs evaluated in memory (:func:`~rerank_bench.reporting.tables.compare`) compute them."""
 DEFAULT_EFFICIENCY: tuple[str, ...] = ("queries_per_s_first_stage", "pairs_per_s_rerank")
 
 
