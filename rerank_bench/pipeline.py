@@ -492,8 +492,6 @@ def _log_results(
 
 def run_overrides(overrides: list[str]) -> RunResult:
     """Compose the packaged config with Hydra overrides and run it (for tests and ``reproduce``)."""
-    from hydra import compose, initialize_config_module
+    from rerank_bench.config import compose_config
 
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=overrides)
-    return run(cfg)
+    return run(compose_config(overrides))

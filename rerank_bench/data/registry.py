@@ -14,19 +14,19 @@ import os
 from importlib.resources.abc import Traversable
 from typing import Any, cast
 
+from rerank_bench.config import CONFIG_MODULE
 from rerank_bench.data.records import Dataset
 from rerank_bench.data.sources.base import DatasetSource
 from rerank_bench.errors import ConfigError
 
 __all__ = ["dataset_config", "list_datasets", "load_dataset"]
 
-_CONFIG_MODULE = "rerank_bench.conf"
 _GROUP = "dataset"
 
 
 def list_datasets() -> list[str]:
     """The names :func:`load_dataset` (and ``dataset=<name>`` on the command line) accept."""
-    folder = importlib.resources.files(_CONFIG_MODULE) / _GROUP
+    folder = importlib.resources.files(CONFIG_MODULE) / _GROUP
     return sorted(f.name[: -len(".yaml")] for f in folder.iterdir() if f.name.endswith(".yaml"))
 
 
@@ -41,7 +41,7 @@ def dataset_config(name: str) -> Traversable:
             f"no dataset {name!r}; available: {', '.join(list_datasets())}. Fix: pass one of "
             f"them, or add conf/{_GROUP}/{name}.yaml."
         )
-    return importlib.resources.files(_CONFIG_MODULE) / _GROUP / f"{name}.yaml"
+    return importlib.resources.files(CONFIG_MODULE) / _GROUP / f"{name}.yaml"
 
 
 def load_dataset(name: str, /, **overrides: Any) -> Dataset:
@@ -62,14 +62,13 @@ def load_dataset(name: str, /, **overrides: Any) -> Dataset:
         ConfigError: an unknown dataset or setting, or a required setting (``???``) not given.
         DataFormatError: a file is missing or malformed.
     """
-    from hydra import compose, initialize_config_module
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
     dataset_config(name)  # an unknown name fails here, listing the known ones
-    with initialize_config_module(config_module=_CONFIG_MODULE, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"{_GROUP}={name}"])
-    node = cfg[_GROUP]
+    from rerank_bench.config import compose_config
+
+    node = compose_config([f"{_GROUP}={name}"])[_GROUP]
     settings = [str(key) for key in node if not str(key).startswith("_")]
     for key, value in overrides.items():
         if key not in settings:

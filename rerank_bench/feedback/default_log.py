@@ -34,9 +34,6 @@ def write_default_log(dataset: Dataset, path: str | Path | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    from hydra import compose, initialize_config_module
-    from hydra.utils import instantiate
+    from rerank_bench.data.registry import load_dataset
 
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["dataset=helpdesk"])
-    print(write_default_log(instantiate(cfg.dataset).load()))
+    print(write_default_log(load_dataset("helpdesk")))
