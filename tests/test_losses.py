@@ -9,6 +9,7 @@ import torch
 
 from rerank_bench.training import losses as losses_module
 from rerank_bench.training.losses import (
+    ListwiseDistillationLoss,
     LocalizedContrastiveLoss,
     MarginMSELoss,
     PairwiseHingeLoss,
@@ -27,6 +28,16 @@ def _sp(x: float) -> float:
     return math.log1p(math.exp(x))
 
 
+def _kl_of_softmaxes(teacher: list[float], student: list[float], temperature: float) -> float:
+    """KL(softmax(teacher / T) || softmax(student)), written out term by term."""
+    t_norm = math.log(sum(math.exp(t / temperature) for t in teacher))
+    s_norm = math.log(sum(math.exp(s) for s in student))
+    return sum(
+        math.exp(t / temperature - t_norm) * ((t / temperature - t_norm) - (s - s_norm))
+        for t, s in zip(teacher, student, strict=True)
+    )
+
+
 # Values worked out by hand from the definitions on SCORES / LABELS (TEACHER for MarginMSE).
 EXPECTED = {
     # target 1 -> softplus(-s), target 0 -> softplus(s); mean of the six terms
@@ -42,6 +53,11 @@ EXPECTED = {
     / 2,
     # student margins (1, 2), (-0.5, -1) vs teacher margins (2, 3), (-1, 1)
     MarginMSELoss: ((1 - 2) ** 2 + (2 - 3) ** 2 + (-0.5 + 1) ** 2 + (-1 - 1) ** 2) / 4,
+    # teacher / 0.05 is nearly one-hot: about LCE's value with TEACHER's argmax as the positive
+    ListwiseDistillationLoss: sum(
+        _kl_of_softmaxes(t, s, 0.05) for t, s in zip(TEACHER, SCORES, strict=True)
+    )
+    / 2,
 }
 
 ALL_LOSSES = [getattr(losses_module, name) for name in losses_module.__all__]
@@ -96,6 +112,7 @@ def test_shape_mismatch_names_both_shapes(cls: type[RankingLoss]) -> None:
         (RankNetLoss, {"sigma": -1.0}),
         (PairwiseHingeLoss, {"margin": 0.0}),
         (LocalizedContrastiveLoss, {"temperature": 0.0}),
+        (ListwiseDistillationLoss, {"teacher_temperature": 0.0}),
     ],
     ids=lambda v: v.__name__ if isinstance(v, type) else str(v),
 )

@@ -132,7 +132,8 @@ def test_every_stage_of_a_chain_is_logged_and_scored_by_its_kind(
     home: Path, tiny_encoder: Path
 ) -> None:
     """train=domain through the pipeline: both stages' curves in the run; the cross-encoder
-    scores; the same chain's bi-encoder scores with reranker=finetuned_bi score_with=adapt."""
+    scores; the same chain's bi-encoder scores with reranker=finetuned_bi (score_with=adapt, or
+    by default as the recipe's last bi-encoder stage); a stage of the wrong kind is refused."""
     result = run_overrides(_domain_overrides(tiny_encoder, 4))
     (run,) = _runs(home)
     for stage in ("adapt", "rank"):
@@ -142,8 +143,12 @@ def test_every_stage_of_a_chain_is_logged_and_scored_by_its_kind(
     bi = run_overrides([*_domain_overrides(tiny_encoder, 4), "reranker=finetuned_bi",
                         "score_with=adapt"])
     assert bi.system == "bm25>>finetuned_bi" and bi.metrics["ndcg@10"] != result.metrics["ndcg@10"]
+    # without score_with, the re-ranker scores with the recipe's last stage of its kind: adapt
+    default = run_overrides([*_domain_overrides(tiny_encoder, 4), "reranker=finetuned_bi"])
+    assert default.metrics == bi.metrics
     with pytest.raises(ConfigError, match="scores with a bi_encoder model"):
-        run_overrides([*_domain_overrides(tiny_encoder, 4), "reranker=finetuned_bi"])
+        run_overrides([*_domain_overrides(tiny_encoder, 4), "reranker=finetuned_bi",
+                       "score_with=rank"])
 
 
 def _cli(home: Path, *args: str) -> subprocess.Popen:
