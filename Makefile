@@ -19,8 +19,9 @@ $(BIN)/rerank-bench: pyproject.toml
 
 setup: $(BIN)/rerank-bench
 
-# The helpdesk story (experiments/helpdesk_story): BM25, pre-trained rankers and cross-encoders
-# fine-tuned on the search log and on the judgments; prints the table and Sarah's top-3.
+# The helpdesk story (experiments/helpdesk_story): BM25 and pre-trained rankers against the
+# bi-encoder and log memory learned from the search log, and the bi-encoder fine-tuned on the
+# judgments; prints the table, the trap subset and Sarah's top-3.
 # Results go to .rerank-bench/demo/ (the committed RESULTS.md is left alone); --no-gate: a
 # number outside its tolerance is printed as FAIL but does not fail the demo.
 demo: setup

@@ -100,13 +100,7 @@ def results_markdown(report: ReproReport) -> str:
         "| :-- | :-- | :-- | --: | --: | --: | --: | :-- |",
     ]
     for check in report.checks:
-        exp = "—" if check.expected is None else f"{check.expected:.4f}"
-        got = "missing" if check.got is None else f"{check.got:.4f}"
-        diff = (
-            f"{check.got - check.expected:+.4f}"
-            if check.got is not None and check.expected is not None
-            else ""
-        )
+        exp, got, diff = check.values()
         tol = f"{check.tolerance.ok:g} / {check.tolerance.okish:g}"
         lines.append(
             f"| {check.condition} | {check.dataset} | {check.metric} | {exp} | {got} | {diff} "

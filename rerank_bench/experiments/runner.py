@@ -140,15 +140,18 @@ class Check:
     tolerance: Tolerance
     run_id: str = ""
 
-    def line(self) -> str:
-        """One printable line: verdict, cell, expected, got, difference."""
+    def values(self) -> tuple[str, str, str]:
+        """Expected, got and their difference as printed (the console line and RESULTS.md)."""
         exp = "—" if self.expected is None else f"{self.expected:.4f}"
         got = "missing" if self.got is None else f"{self.got:.4f}"
         diff = (
-            f"{self.got - self.expected:+.4f}"
-            if self.got is not None and self.expected is not None
-            else ""
+            "" if self.got is None or self.expected is None else f"{self.got - self.expected:+.4f}"
         )
+        return exp, got, diff
+
+    def line(self) -> str:
+        """One printable line: verdict, cell, expected, got, difference."""
+        exp, got, diff = self.values()
         return (
             f"{self.verdict:<5} {self.condition:<24} {self.dataset:<10} {self.metric:<16} "
             f"expected {exp:>7}  got {got:>7}  {diff}"

@@ -76,8 +76,9 @@ def tabulate(
     labels = [spec.row_label(r) + (" ⚠" if r in collapsed else "") for r in row_keys]
     if collapsed:
         notes.append(
-            "⚠: training collapsed: the fine-tuned model was no better than its first stage on "
-            "dev (MLflow tag collapse_reason); its numbers are not evidence for fine-tuning."
+            "⚠: training collapsed: the model learned from the labels (fine-tuned, or a log "
+            "memory) was no better than its first stage on dev (MLflow tag collapse_reason); its "
+            "numbers are not evidence for learning from them."
         )
     run_ids = tuple(r.run_id for g in grid.values() for r in g.runs)
     return table_from_cells(row_keys, labels, cols, cells, values, spec, notes, run_ids)
