@@ -79,6 +79,9 @@ def _timed(retriever: ApiEmbeddingRetriever, corpus: Corpus, queries: dict[str, 
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="scifact")
     parser.add_argument("--docs", type=int, default=5183)

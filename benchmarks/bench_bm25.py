@@ -81,6 +81,9 @@ def cold_start() -> float:
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["scifact", "dl19"])
     parser.add_argument("--no-cold-start", action="store_true")

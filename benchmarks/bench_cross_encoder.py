@@ -145,6 +145,9 @@ def _default_model(folder: Path) -> str:
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5000)
     parser.add_argument("--depth", type=int, default=100)

@@ -101,6 +101,9 @@ def _wide_tiny_encoder(folder: Path) -> str:
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1000, help="documents for the speed part")
     parser.add_argument("--scale", type=int, default=10)

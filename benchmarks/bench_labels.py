@@ -91,6 +91,9 @@ def _derive(dataset_name: str, log: str, n_entries: int, split: str) -> dict[str
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="helpdesk", help="a conf/dataset/ name")
     parser.add_argument("--split", default="train")

@@ -33,6 +33,9 @@ def _helpers():
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", type=int, default=10)
     parser.add_argument("--datasets", type=int, default=5)

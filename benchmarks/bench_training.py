@@ -145,6 +145,9 @@ def run_st(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
+    from rerank_bench.experiments.results import machine_line
+
+    print(f"machine: {machine_line()}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="splade-tiny")
     parser.add_argument("--steps", type=int, default=20)

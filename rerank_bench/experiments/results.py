@@ -21,7 +21,7 @@ from typing import Any
 from rerank_bench.data.io import atomic_write
 from rerank_bench.experiments.runner import CONDITION_TAG, ReproReport
 
-__all__ = ["machine_info", "results_markdown", "write_results"]
+__all__ = ["machine_info", "machine_line", "results_markdown", "write_results"]
 
 
 def machine_info() -> dict[str, str]:
@@ -46,6 +46,16 @@ def machine_info() -> dict[str, str]:
         "platform": platform.platform(),
         "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def machine_line(machine: dict[str, str] | None = None) -> str:
+    """One line naming the machine, printed beside every figure (RESULTS.md, benchmarks): these
+    machines are noisy and their CPU model changes, so a figure without it cannot be compared."""
+    m = machine or machine_info()
+    return (
+        f"{m['cpu']}, {m['cores']} cores; torch {m['torch']}, Python {m['python']}, "
+        f"{m['platform']}"
+    )
 
 
 def results_markdown(report: ReproReport) -> str:
@@ -83,8 +93,7 @@ def results_markdown(report: ReproReport) -> str:
         "Written by `rerank-bench reproduce " + spec.name + "`; do not edit by hand.",
         "",
         f"- written at commit: `{report.code.commit}` (rerank-bench {report.code.version})",
-        f"- written on machine: {machine['cpu']}, {machine['cores']} cores; "
-        f"torch {machine['torch']}, Python {machine['python']}, {machine['platform']}",
+        f"- written on machine: {machine_line(machine)}",
         f"- written on date: {machine['date']}",
         "- each row's own run, commit and start date: see [MLflow runs](#mlflow-runs) (a reused "
         "row was computed then, by that commit, not now)",
