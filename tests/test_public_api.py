@@ -60,8 +60,8 @@ PUBLIC: dict[str, list[str]] = {
     "rerank_bench.experiments": [
         "CONDITION_TAG", "CONFIG_HASH_TAG", "EXPERIMENT_TAG", "REUSE_KEY_TAG", "Cell", "Check",
         "CodeVersion", "Condition", "ExperimentSpec", "ReproReport", "Tolerance",
-        "data_fingerprint", "describe_reuse", "find_spec", "load_spec", "machine_info", "plan",
-        "reproduce", "results_markdown", "verdict", "write_results",
+        "data_fingerprint", "describe_reuse", "find_spec", "load_spec", "machine_info",
+        "machine_line", "plan", "reproduce", "results_markdown", "verdict", "write_results",
     ],
     "rerank_bench.feedback": [
         "LABEL_METHODS", "Click", "DebiasedCTRLabels", "ExplicitFeedbackLabels",

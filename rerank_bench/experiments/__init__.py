@@ -10,7 +10,12 @@ that one spec, so they cannot drift apart. Three jobs, one module each:
 * :mod:`~rerank_bench.experiments.results`: the RESULTS.md writer (:func:`write_results`).
 """
 
-from rerank_bench.experiments.results import machine_info, results_markdown, write_results
+from rerank_bench.experiments.results import (
+    machine_info,
+    machine_line,
+    results_markdown,
+    write_results,
+)
 from rerank_bench.experiments.runner import (
     CONDITION_TAG,
     CONFIG_HASH_TAG,
@@ -51,6 +56,7 @@ __all__ = [
     "find_spec",
     "load_spec",
     "machine_info",
+    "machine_line",
     "plan",
     "reproduce",
     "results_markdown",
