@@ -8,20 +8,29 @@ module and version base.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # hydra loads lazily: importing rerank_bench stays light
     from omegaconf import DictConfig
 
-__all__ = ["CONFIG_MODULE", "compose_config"]
+__all__ = ["CONFIG_MODULE", "compose_config", "config_composer"]
 
 CONFIG_MODULE = "rerank_bench.conf"
 
 
-def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
-    """The composed config (``conf/config.yaml``) with Hydra ``overrides`` applied."""
+@contextmanager
+def config_composer() -> Iterator[Callable[[Sequence[str]], DictConfig]]:
+    """Hydra initialised once, for composing many configs (every cell of a spec, every recipe):
+    yields ``compose(overrides) -> DictConfig``."""
     from hydra import compose, initialize_config_module
 
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        yield lambda overrides: compose(config_name="config", overrides=list(overrides))
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """The composed config (``conf/config.yaml``) with Hydra ``overrides`` applied."""
+    with config_composer() as compose:
+        return compose(overrides)

@@ -188,17 +188,18 @@ def test_every_condition_of_every_spec_composes(path: Path) -> None:
     """Compose (and resolve) each cell of each spec on disk with Hydra, as the pipeline does,
     without running it: a spec naming a config option that does not exist fails here, in
     seconds, rather than after the cells before it have run."""
-    from hydra import compose, initialize_config_module
     from omegaconf import OmegaConf
+
+    from rerank_bench.config import config_composer
 
     spec = load_spec(path)
     failures = []
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
+    with config_composer() as compose:
         for condition in spec.conditions:
             for dataset in condition.expected:
                 overrides = [*spec.common_overrides, *condition.overrides, f"dataset={dataset}"]
                 try:
-                    cfg = compose(config_name="config", overrides=overrides)
+                    cfg = compose(overrides)
                     OmegaConf.to_container(cfg, resolve=True)
                 except Exception as exc:  # report every failing cell at once
                     failures.append(

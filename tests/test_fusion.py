@@ -6,9 +6,9 @@ import math
 from typing import Any
 
 import pytest
-from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
+from rerank_bench.config import config_composer
 from rerank_bench.data.records import Corpus, Doc, Queries, Run, top
 from rerank_bench.errors import ConfigError
 from rerank_bench.retrieval.base import Retriever
@@ -82,9 +82,9 @@ def test_fusion_retriever_fuses_depth_and_keeps_top_k() -> None:
 
 
 def test_fusion_configs_compose_and_instantiate() -> None:
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
+    with config_composer() as compose:
         for option, method in (("fusion_rrf", "rrf"), ("fusion_wsum", "wsum")):
-            cfg = compose("config", overrides=[f"retriever={option}"])
+            cfg = compose([f"retriever={option}"])
             fusion = instantiate(cfg.retriever)
             assert isinstance(fusion, FusionRetriever) and fusion.method == method
             assert [type(r).__name__ for r in fusion.retrievers] == ["BM25Retriever",

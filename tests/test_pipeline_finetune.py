@@ -225,18 +225,20 @@ def test_ddp_workers_under_hydra_make_no_folder_and_no_run(home: Path, tiny_ce: 
 
 
 def test_every_train_recipe_composes_and_instantiates() -> None:
-    from hydra import compose, initialize_config_module
     from hydra.utils import instantiate
 
+    from rerank_bench.config import config_composer
     from rerank_bench.reranking.bi_encoder import BiEncoderReranker
     from rerank_bench.training import TrainChain
 
     recipes = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "train").glob("*.yaml"))
     assert {"domain", "bi_encoder", "memory", "cross_encoder", "fast", "short", "distill",
             "pairwise", "pointwise"} <= set(recipes)
-    for recipe in recipes:
-        with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
-            cfg = compose("config", [f"train={recipe}", "reranker=finetuned", "labels=nrr"])
+    with config_composer() as compose:
+        configs = {recipe: compose([f"train={recipe}", "reranker=finetuned", "labels=nrr"])
+                   for recipe in recipes}
+        default = compose(["reranker=finetuned"])
+    for recipe, cfg in configs.items():
         chain = instantiate(cfg.train)
         assert isinstance(chain, TrainChain), recipe
         assert chain.max_positives == 3  # from labels=nrr, whatever the recipe
@@ -246,6 +248,4 @@ def test_every_train_recipe_composes_and_instantiates() -> None:
         if recipe == "domain":
             assert list(chain.stages) == ["adapt", "rank"]
             assert chain.stages["rank"].references() == ["adapt", "adapt"]
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
-        default = compose("config", ["reranker=finetuned"])
     assert default.train.stages.rank.head == "segment_cosine"  # train=domain is the default

@@ -40,11 +40,11 @@ def test_too_few_titles_is_a_config_error() -> None:
 
 
 def test_scifact_titles_config_loads(data_root: Path) -> None:
-    from hydra import compose, initialize_config_module
     from hydra.utils import instantiate
 
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
-        cfg = compose("config", ["dataset=scifact_titles"])
+    from rerank_bench.config import compose_config
+
+    cfg = compose_config(["dataset=scifact_titles"])
     dataset = instantiate(cfg.dataset).load()
     assert dataset.name == "scifact_titles" and len(dataset.corpus) == 5183
     assert len(dataset.split("dev").queries) == 100 and len(dataset.split("train").queries) > 4800

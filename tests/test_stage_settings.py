@@ -14,10 +14,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from rerank_bench.config import compose_config
 from rerank_bench.inference import InferenceSettings
 from rerank_bench.inference.settings import INT8_SCHEME
 from rerank_bench.pipeline import _reranker, _Training
@@ -34,8 +34,7 @@ INT8 = InferenceSettings(precision="int8", device="cpu", show_progress=False)
 
 
 def _compose(overrides: list[str]) -> DictConfig:
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
-        return compose("config", overrides)
+    return compose_config(overrides)
 
 
 @pytest.fixture

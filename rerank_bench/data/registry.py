@@ -14,7 +14,7 @@ import os
 from importlib.resources.abc import Traversable
 from typing import Any, cast
 
-from rerank_bench.config import CONFIG_MODULE
+from rerank_bench.config import CONFIG_MODULE, compose_config
 from rerank_bench.data.records import Dataset
 from rerank_bench.data.sources.base import DatasetSource
 from rerank_bench.errors import ConfigError
@@ -36,9 +36,10 @@ def dataset_config(name: str) -> Traversable:
     Raises:
         ConfigError: no such dataset; the message lists the ones there are.
     """
-    if name not in list_datasets():
+    known = list_datasets()
+    if name not in known:
         raise ConfigError(
-            f"no dataset {name!r}; available: {', '.join(list_datasets())}. Fix: pass one of "
+            f"no dataset {name!r}; available: {', '.join(known)}. Fix: pass one of "
             f"them, or add conf/{_GROUP}/{name}.yaml."
         )
     return importlib.resources.files(CONFIG_MODULE) / _GROUP / f"{name}.yaml"
@@ -66,8 +67,6 @@ def load_dataset(name: str, /, **overrides: Any) -> Dataset:
     from omegaconf import OmegaConf
 
     dataset_config(name)  # an unknown name fails here, listing the known ones
-    from rerank_bench.config import compose_config
-
     node = compose_config([f"{_GROUP}={name}"])[_GROUP]
     settings = [str(key) for key in node if not str(key).startswith("_")]
     for key, value in overrides.items():

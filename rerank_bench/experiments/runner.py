@@ -244,16 +244,17 @@ def plan(
         ConfigError: an unknown condition, overrides that select another dataset, or overrides
             that do not compose.
     """
-    from hydra import compose, initialize_config_module
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from rerank_bench.config import config_composer
+
     code = code or CodeVersion.current()
     cells = []
-    with initialize_config_module(config_module="rerank_bench.conf", version_base="1.3"):
+    with config_composer() as compose:
         for cond, dataset, overrides in _jobs(spec, condition):
             try:
-                data = data_fingerprint(compose(config_name="config", overrides=overrides))
+                data = data_fingerprint(compose(overrides))
             except (HydraException, OmegaConfBaseException) as exc:
                 raise ConfigError(
                     f"{spec.path}: condition {cond.name!r} on {dataset!r} does not compose: "
