@@ -14,6 +14,7 @@ import logging
 import random
 import sys
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -265,11 +266,8 @@ def run(cfg: DictConfig) -> RunResult:
             retriever, dataset.corpus, split.queries, int(cfg.k), cache
         )
     except DryRunStop as stop:  # a paid first stage's estimate is a finished run of its own
-        with start_run(uri, cfg.tracking.experiment, retriever.name,
-                       {"dataset": dataset.name, "split": split.name, "system": retriever.name,
-                        **cfg.tracking.tags},
-                       cast(dict, OmegaConf.to_container(cfg, resolve=True)),
-                       cfg.tracking.artifact_location):
+        tags = {"dataset": dataset.name, "split": split.name, "system": retriever.name}
+        with _open_run(cfg, uri, retriever.name, tags):
             _log_dry_run(stop)
         raise
     training = None
@@ -294,18 +292,8 @@ def run(cfg: DictConfig) -> RunResult:
         "system": system,
         "seed": str(cfg.seed),
         "query_set": query_set_id(split.qrels),
-        **cfg.tracking.tags,
     }
-    resolved = cast(dict, OmegaConf.to_container(cfg, resolve=True))
-    with start_run(
-        uri,
-        cfg.tracking.experiment,
-        system,
-        tags,
-        resolved,
-        cfg.tracking.artifact_location,
-        resume_run_id=_unfinished_run(out, uri),
-    ) as active:
+    with _open_run(cfg, uri, system, tags, resume_run_id=_unfinished_run(out, uri)) as active:
         run_id = active.info.run_id
         with atomic_write(out / RUN_ID_FILE) as handle:
             handle.write(run_id + "\n")
@@ -418,6 +406,16 @@ def _scores(member: Reranker | None, corpus: Corpus, queries: Queries, candidate
         return candidates
     reranked = member.rerank(corpus, queries, candidates)
     return {q: {d: reranked[q][d] for d in docs} for q, docs in candidates.items()}
+
+
+def _open_run(
+    cfg: DictConfig, uri: str, system: str, tags: dict[str, str], resume_run_id: str | None = None
+) -> AbstractContextManager[mlflow.ActiveRun]:
+    """The MLflow run of this job: named after its system, tagged (plus ``tracking.tags``), with
+    the resolved config as its parameters."""
+    return start_run(uri, cfg.tracking.experiment, system, {**tags, **cfg.tracking.tags},
+                     cast(dict, OmegaConf.to_container(cfg, resolve=True)),
+                     cfg.tracking.artifact_location, resume_run_id=resume_run_id)
 
 
 def _log_dry_run(stop: DryRunStop) -> None:
