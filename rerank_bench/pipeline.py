@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import sys
+import tempfile
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -36,7 +37,9 @@ from rerank_bench.evaluation.metrics import (
     metric_key,
     query_set_id,
 )
+from rerank_bench.experiments.reuse import JOB_KEY_TAG, finished_job, job_key, reuse_wanted
 from rerank_bench.reporting.run_summary import summary_table
+from rerank_bench.reporting.runs import RunRecord, RunStore
 from rerank_bench.reranking.base import Reranker, merge_reranked
 from rerank_bench.retrieval.base import Retriever
 from rerank_bench.retrieval.tuned_fusion import DEFAULT_WEIGHTS, restrict, tune_fusion
@@ -52,6 +55,7 @@ from rerank_bench.tracking.training import (
 
 __all__ = [
     "FIRST_STAGE",
+    "REUSED_RUN_FILE",
     "RUN_ID_FILE",
     "RunResult",
     "run",
@@ -61,6 +65,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+REUSED_RUN_FILE = "reused_mlflow_run_id"
+"""Written into the job folder of a job that reused a finished run (``tracking.reuse``)."""
 
 RUN_ID_FILE = "mlflow_run_id"
 """Written into the job folder when its MLflow run starts: a re-run in that folder resumes it."""
@@ -82,6 +89,7 @@ class RunResult:
         output_dir: the job folder with run files and the table.
         table: the Markdown table printed at the end.
         timings: stage -> seconds.
+        reused: a finished run of the same job was reused (``tracking.reuse``); nothing ran.
     """
 
     run_id: str
@@ -92,6 +100,7 @@ class RunResult:
     output_dir: Path
     table: str
     timings: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
 
 
 def seed_everything(seed: int) -> None:
@@ -120,10 +129,17 @@ def system_name(
 
 
 def _output_dir(cfg: DictConfig) -> Path:
+    """The job folder: Hydra's (named with a per-job token), or a new one for a composed config.
+
+    A composed config (``run_overrides``: ``reproduce``, tests, notebooks) has no Hydra folder;
+    its folder is created here under a unique name, so two jobs of one second never share it.
+    """
     if HydraConfig.initialized():
         return Path(HydraConfig.get().runtime.output_dir)
-    stamp = time.strftime("%Y-%m-%d/%H-%M-%S")
-    return Path(cfg.paths.home) / "outputs" / f"{stamp}_{cfg.dataset.name}"
+    day = Path(cfg.paths.home) / "outputs" / time.strftime("%Y-%m-%d")
+    day.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%H-%M-%S")
+    return Path(tempfile.mkdtemp(prefix=f"{stamp}_", suffix=f"_{cfg.dataset.name}", dir=day))
 
 
 def _first_stage(
@@ -255,6 +271,11 @@ def run(cfg: DictConfig) -> RunResult:
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     uri = resolve_tracking_uri(cfg.tracking.uri)
+    key = job_key(cfg)
+    if reuse_wanted(str(cfg.tracking.get("reuse", "sweeps")), _in_sweep()):
+        reused = finished_job(uri, cfg.tracking.experiment, key)
+        if reused is not None:
+            return _reused_result(reused, uri, out)
 
     started = start = time.perf_counter()
     dataset = source.load()
@@ -292,6 +313,7 @@ def run(cfg: DictConfig) -> RunResult:
         "system": system,
         "seed": str(cfg.seed),
         "query_set": query_set_id(split.qrels),
+        JOB_KEY_TAG: key,
     }
     with _open_run(cfg, uri, system, tags, resume_run_id=_unfinished_run(out, uri)) as active:
         run_id = active.info.run_id
@@ -334,6 +356,42 @@ def run(cfg: DictConfig) -> RunResult:
     return RunResult(
         run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings
     )
+
+
+def _in_sweep() -> bool:
+    """Whether this job is one of a ``--multirun`` sweep."""
+    from hydra.types import RunMode
+
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def _reused_result(record: RunRecord, uri: str, out: Path) -> RunResult:
+    """The result of a finished run of the same job, read back from the store (nothing re-run).
+
+    The job folder gets a note naming the run it reused, so a folder never looks like a job
+    that produced nothing.
+    """
+    store = RunStore(uri)
+    payload = json.loads(store.artifact_text(record.run_id, tracked.PER_QUERY_ARTIFACT))
+    table = store.artifact_text(record.run_id, tracked.TABLE_ARTIFACT).rstrip("\n")
+    final, first = (
+        Evaluation(
+            tuple(payload["metrics"]),
+            {m: float(np.mean(list(values.values()))) if values else 0.0
+             for m, values in per_query.items()},
+            per_query,
+            payload["rel_level"],
+            len(next(iter(per_query.values()), {})),
+            conventions=payload.get("conventions", {}),
+        )
+        for per_query in (payload["per_query"], payload["first_stage_per_query"])
+    )
+    with atomic_write(out / REUSED_RUN_FILE) as handle:
+        handle.write(record.run_id + "\n")
+    log.info("reusing finished MLflow run %s of the same job (same config, data and commit; "
+             "tracking.reuse=never runs it again)", record.run_id)
+    return RunResult(record.run_id, record.system, dict(final.mean), final, first, out, table,
+                     reused=True)
 
 
 def _log_training(training: _Training) -> None:

@@ -25,6 +25,13 @@ from typing import Any
 import mlflow
 from mlflow.tracking import MlflowClient
 
+from rerank_bench.tracking.store import (
+    PROCESS_TAG,
+    close_orphans,
+    current_process,
+    prepare_experiment,
+)
+
 __all__ = [
     "download_model",
     "flatten",
@@ -141,14 +148,10 @@ def start_run(
     in its own folder continues its run): params it already has are kept, new ones are added.
     A run that raises is marked FAILED by MLflow and its exception propagates.
     """
-    mlflow.set_tracking_uri(resolve_tracking_uri(uri))
-    client = MlflowClient()
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        location = Path(artifact_location).resolve().as_uri() if artifact_location else None
-        experiment_id = client.create_experiment(experiment, artifact_location=location)
-    else:
-        experiment_id = found.experiment_id
+    uri = resolve_tracking_uri(uri)
+    mlflow.set_tracking_uri(uri)
+    experiment_id = prepare_experiment(uri, experiment, artifact_location)
+    close_orphans(uri, experiment_id, keep=resume_run_id)
     try:
         version = importlib.metadata.version("rerank-bench")
     except importlib.metadata.PackageNotFoundError:
@@ -158,6 +161,7 @@ def start_run(
         "rerank_bench_version": version,
         **package_versions(),
         **{k: str(v) for k, v in tags.items()},
+        PROCESS_TAG: current_process(),  # a run of a killed job is closed by the next job
     }
     if resume_run_id is not None:
         log.info("resuming MLflow run %s", resume_run_id)
