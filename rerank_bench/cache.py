@@ -21,10 +21,47 @@ from typing import Any
 from rerank_bench.hashing import file_sha256, stable_hash
 
 # stable_hash is re-exported: code that names CacheDir entries imports the key function with it.
-__all__ = ["CacheDir", "stable_hash"]
+__all__ = ["MANIFEST", "CacheDir", "check_manifest", "stable_hash", "write_manifest"]
 
 log = logging.getLogger(__name__)
-_MANIFEST = "MANIFEST.json"
+MANIFEST = "MANIFEST.json"
+"""The checksums of a folder's files (a cache entry, a finished training stage)."""
+
+
+def write_manifest(folder: Path, extra: dict[str, Any] | None = None) -> None:
+    """Write ``folder/MANIFEST.json``: the SHA-256 of every file below ``folder`` (and ``extra``
+    fields, e.g. the entry's key), so a later reader can tell an intact folder from a changed one.
+    """
+    files = {
+        str(p.relative_to(folder)): file_sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+    manifest = {**(extra or {}), "files": files}
+    text = json.dumps(manifest, default=str, indent=1)
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def check_manifest(folder: Path, verify: bool = True) -> str | None:
+    """What is wrong with ``folder`` against its manifest (``None``: intact).
+
+    Args:
+        folder: a folder with a ``MANIFEST.json``.
+        verify: compare checksums (else only check that every listed file exists).
+    """
+    try:
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return f"its {MANIFEST} is missing or unreadable"
+    for name, checksum in files.items():
+        target = folder / name
+        if not target.is_file():
+            return f"{target} is missing"
+        if verify and file_sha256(target) != checksum:
+            return f"{target} fails its checksum (changed or truncated after it was written)"
+    return None
 
 
 class CacheDir:
@@ -46,20 +83,12 @@ class CacheDir:
     def lookup(self, kind: str, key: Any) -> Path | None:
         """Return the entry's folder if it is complete and intact, else ``None``."""
         folder = self.path_for(kind, key)
-        manifest = folder / _MANIFEST
-        if not manifest.is_file():
+        if not (folder / MANIFEST).is_file():
             return None
-        try:
-            files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-        except (OSError, ValueError, KeyError):
-            log.warning("cache entry %s has an unreadable manifest; rebuilding it", folder)
+        problem = check_manifest(folder, self.verify)
+        if problem is not None:
+            log.warning("cache entry %s: %s; rebuilding the entry", folder, problem)
             return None
-        if self.verify:
-            for name, checksum in files.items():
-                target = folder / name
-                if not target.is_file() or file_sha256(target) != checksum:
-                    log.warning("cache file %s fails its checksum; rebuilding the entry", target)
-                    return None
         return folder
 
     def get_or_build(self, kind: str, key: Any, build: Callable[[Path], None]) -> Path:
@@ -76,13 +105,7 @@ class CacheDir:
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         try:
             build(tmp)
-            files = {
-                str(p.relative_to(tmp)): file_sha256(p)
-                for p in sorted(tmp.rglob("*"))
-                if p.is_file()
-            }
-            manifest = {"key": key, "files": files}
-            (tmp / _MANIFEST).write_text(json.dumps(manifest, default=str, indent=1), "utf-8")
+            write_manifest(tmp, {"key": key})
             if folder.exists():
                 shutil.rmtree(folder)
             os.replace(tmp, folder)

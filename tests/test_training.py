@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -322,3 +325,84 @@ def test_memory_stage_remembers_the_labels_and_votes(tmp_path: Path) -> None:
     best = sorted(reranked["x"], key=reranked["x"].get, reverse=True)[:2]
     assert set(best) == set(memory.labels[0])
     assert set(reranked["x"]) == set(run["x"])  # nothing dropped, nothing injected
+
+
+def _train_in_process(model: Path, folder: Path, kill_at: int = 0) -> int:
+    script = Path(__file__).with_name("_killed_training.py")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(script.parent)}
+    return subprocess.run([sys.executable, str(script), str(model), str(folder), str(kill_at)],
+                          env=env, capture_output=True, text=True, timeout=600).returncode
+
+
+@pytest.mark.slow
+def test_a_training_killed_mid_epoch_and_resumed_is_the_training_without_the_kill(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL at step 14 (checkpoint at 12, mid-epoch 2, dropout on), then resume: every logged
+    value, the validation history and the final weights equal those of a training never killed."""
+    from safetensors.torch import load_file
+
+    from rerank_bench.tracking.training import read_curves
+
+    model = tiny_bert(tmp_path / "model", seed=5)  # dropout 0.1: the random state matters
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert _train_in_process(model, whole) == 0
+    assert _train_in_process(model, killed, kill_at=14) == -9  # SIGKILL
+    checkpoint = torch.load(killed / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["global_step"] == 12 and not (killed / "summary.json").exists()
+    assert _train_in_process(model, killed) == 0
+    curves = [read_curves(f / "curves" / "metrics.csv") for f in (whole, killed)]
+    for curve in curves:
+        curve.pop("train/pairs_per_s")  # a wall-clock figure
+    assert curves[0].keys() == curves[1].keys() and len(curves[0]["train/loss"]) == 16
+    for key, values in curves[0].items():
+        assert curves[1][key].keys() == values.keys(), key
+        np.testing.assert_allclose(list(curves[1][key].values()), list(values.values()),
+                                   rtol=1e-5, atol=1e-7, err_msg=key)
+    summaries = [json.loads((f / "summary.json").read_text()) for f in (whole, killed)]
+    np.testing.assert_allclose(summaries[1]["history"], summaries[0]["history"], atol=1e-6)
+    assert summaries[1]["best_step"] == summaries[0]["best_step"]
+    weights = [load_file(f / "model" / "model.safetensors") for f in (whole, killed)]
+    for name, tensor in weights[0].items():
+        torch.testing.assert_close(weights[1][name], tensor, rtol=1e-5, atol=1e-6)
+
+
+def test_a_finished_model_changed_on_disk_is_trained_again(
+    tiny_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """2 MB overwritten in place gave other numbers with no warning; now the checksums written
+    when the stage finished catch it, and the stage trains again (to the same weights)."""
+    from rerank_bench.hashing import file_sha256
+
+    chain = _chain({"rank": _stage(tiny_model, max_steps=4)})
+    first = train_chain(chain, _data(), tmp_path)
+    weights = first.final.path / "model.safetensors"
+    original = file_sha256(weights)
+    with weights.open("r+b") as handle:  # corrupt in place, size unchanged
+        handle.seek(weights.stat().st_size // 2)
+        handle.write(b"\x00" * 4096)
+    with caplog.at_level("WARNING"):
+        again = train_chain(chain, _data(), tmp_path)
+    assert "is not the one training wrote" in caplog.text and "model.safetensors" in caplog.text
+    assert not again.final.reused and file_sha256(weights) == original
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert train_chain(chain, _data(), tmp_path).final.reused  # intact again: reused
+
+
+def test_a_truncated_checkpoint_is_dropped_and_the_stage_trains_from_its_start(
+    tiny_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from rerank_bench.training.stage import train_stage
+
+    chain = _chain({"rank": _stage(tiny_model, max_steps=4)})
+    first = train_chain(chain, _data(), tmp_path)
+    folder = first.final.folder
+    (folder / "summary.json").unlink()  # as if killed while writing the checkpoint
+    last = folder / "checkpoints" / "last.ckpt"
+    last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
+    with caplog.at_level("WARNING"):
+        trained = train_stage("rank", chain.stages["rank"], chain, _data(), folder, {})
+    assert f"checkpoint {last} is unreadable" in caplog.text
+    assert not trained.reused and trained.summary.history[-1][0] == 4
+    assert torch.load(last, weights_only=False)["global_step"] == 4

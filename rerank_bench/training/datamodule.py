@@ -422,42 +422,50 @@ class RerankDataModule(pl.LightningDataModule):
     # -- loaders ------------------------------------------------------------------------------
 
     def train_dataloader(self) -> DataLoader[Any]:
-        """Groups of this epoch, shuffled with a generator seeded by ``(seed, epoch)``.
+        """Groups of this epoch, shuffled with a generator seeded by ``(seed, epoch)``, in a
+        :class:`~rerank_bench.training.resume.ResumableLoader` (a resumed epoch continues where
+        the checkpoint left it, in the same order).
 
         Under DDP each rank reads its own shard through a :class:`DistributedSampler` built here
         (the Trainer runs with ``use_distributed_sampler=False``), so ``shuffle: false`` really
         means a fixed order on every rank, and the shuffle is seeded the same on all of them.
         """
+        from torch.utils.data import Sampler, SequentialSampler
+
+        from rerank_bench.training.resume import EpochOrder, ResumableLoader, SkippingBatches
+
         if self.train_dataset is None:
             raise ConfigError("RerankDataModule.train_dataloader() called before setup('fit').")
         trainer = self.trainer
         epoch = trainer.current_epoch if trainer is not None else 0
         self.train_dataset.epoch = epoch
         world = trainer.world_size if trainer is not None else 1
+        # the loader's draws come from its own generator, none from torch's global one
+        epoch_seed = self.seed * 1_000_003 + epoch
+        sampler: Sampler[int]
         if world > 1 and trainer is not None:
-            sampler: DistributedSampler[TrainingGroup] = DistributedSampler(
-                self.train_dataset,
-                num_replicas=world,
-                rank=trainer.global_rank,
-                shuffle=self.shuffle,
-                seed=self.seed,
-            )
+            sampler = DistributedSampler(self.train_dataset, num_replicas=world,
+                                         rank=trainer.global_rank, shuffle=self.shuffle,
+                                         seed=self.seed)
             sampler.set_epoch(epoch)
-            return DataLoader(
-                self.train_dataset,
-                batch_size=self.batch_size,
-                sampler=sampler,
-                collate_fn=self.collator,
-                num_workers=self.num_workers,
-            )
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-        return DataLoader(
+        elif self.shuffle:
+            sampler = EpochOrder(len(self.train_dataset), epoch_seed, epoch)
+        else:
+            sampler = SequentialSampler(self.train_dataset)
+
+        def done() -> int:
+            assert trainer is not None  # read only while a trainer saves a checkpoint
+            current = trainer.fit_loop.epoch_loop.batch_progress.current
+            return int(current.processed)  # type: ignore[attr-defined]  # a _ProcessedTracker
+
+        return ResumableLoader(
             self.train_dataset,
-            batch_size=self.batch_size,
-            shuffle=self.shuffle,
-            generator=generator if self.shuffle else None,
+            SkippingBatches(sampler, self.batch_size),
+            epoch,
+            done,
             collate_fn=self.collator,
             num_workers=self.num_workers,
+            generator=torch.Generator().manual_seed(epoch_seed),
         )
 
     @property

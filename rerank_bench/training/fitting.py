@@ -10,12 +10,12 @@ its shard, and is told so by the ``None`` it gets back (rank 0 validates, saves 
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
-from pytorch_lightning.loggers import CSVLogger
 
 from rerank_bench.inference import InferenceSettings
 from rerank_bench.training.callbacks import (
@@ -25,6 +25,7 @@ from rerank_bench.training.callbacks import (
 )
 from rerank_bench.training.datamodule import RerankDataModule
 from rerank_bench.training.module import BiEncoderModule, NonFiniteLossError, RerankModule
+from rerank_bench.training.resume import RandomStateCallback, ResumableCSVLogger
 from rerank_bench.training.settings import StageSettings, TrainChain
 
 __all__ = ["fit"]
@@ -52,6 +53,29 @@ def _module(
         return BiEncoderModule(model, stage.loss_pairs(), scale=stage.scale,
                                query_max_length=stage.query_max_length, **common)
     return RerankModule(model, stage.loss_pairs(), **common)
+
+
+def _readable(checkpoint: Path) -> bool:
+    """Whether ``checkpoint`` exists and loads; an unreadable one is removed, with a warning.
+
+    A job killed while Lightning wrote the checkpoint leaves it truncated; resuming from it
+    crashed every later run of the recipe with a raw unpickling traceback. The stage then trains
+    from its start instead (its curves restart with it).
+    """
+    import torch
+
+    if not checkpoint.is_file():
+        return False
+    try:
+        torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
+    except Exception as exc:  # truncated zip, bad pickle, wrong format: all mean "unreadable"
+        log.warning("checkpoint %s is unreadable (%s: %s), probably cut short by a killed job; "
+                    "removing it and training the stage from its start", checkpoint,
+                    type(exc).__name__, exc)
+        checkpoint.unlink()
+        shutil.rmtree(checkpoint.parent.parent / "curves", ignore_errors=True)
+        return False
+    return True
 
 
 def fit(
@@ -92,7 +116,7 @@ def fit(
         save_on_train_epoch_end=True,
     )
     last = ckpt_dir / "last.ckpt"
-    ckpt_path = str(last) if chain.resume and last.is_file() else None
+    ckpt_path = str(last) if chain.resume and _readable(last) else None
     hardware = chain.trainer
     trainer = pl.Trainer(
         accelerator=hardware.accelerator,
@@ -104,8 +128,8 @@ def fit(
         max_steps=stage.max_steps,
         accumulate_grad_batches=stage.accumulate_grad_batches,
         gradient_clip_val=stage.gradient_clip_val,
-        logger=CSVLogger(str(folder), name="curves", version=""),
-        callbacks=[validation, checkpoint],
+        logger=ResumableCSVLogger(folder, resume=ckpt_path is not None),
+        callbacks=[RandomStateCallback(), validation, checkpoint],
         default_root_dir=str(folder),
         reload_dataloaders_every_n_epochs=1,
         use_distributed_sampler=False,  # RerankDataModule shards itself (seeded, order kept)

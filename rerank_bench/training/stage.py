@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from rerank_bench.cache import MANIFEST, check_manifest, write_manifest
 from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Dataset, Qrels, Queries, Run
 from rerank_bench.errors import ConfigError, ModelResolutionError
@@ -164,6 +166,36 @@ def _finished(folder: Path) -> bool:
     )
 
 
+def _intact(name: str, folder: Path) -> bool:
+    """Whether a finished stage's model still is the one its training wrote.
+
+    The model folder's checksums are written when the stage finishes; a model changed or
+    truncated since (a disk error, a copy cut short, an edit) would score silently wrong numbers,
+    so it is trained again. A folder finished by an older version has no checksums: they are
+    written now.
+    """
+    model = folder / "model"
+    if not (model / MANIFEST).is_file():
+        log.info("stage %s: %s has no checksums (finished by an older version); adding them",
+                 name, model)
+        write_manifest(model)
+        return True
+    problem = check_manifest(model)
+    if problem is None:
+        return True
+    log.warning("stage %s: the finished model in %s is not the one training wrote: %s. "
+                "Training the stage again.", name, folder, problem)
+    return False
+
+
+def _discard(folder: Path) -> None:
+    """Remove a stage's results and checkpoints, so it trains from its start."""
+    for name in ("model", "checkpoints", "curves"):
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for name in (SUMMARY_FILE, DEV_FILE):
+        (folder / name).unlink(missing_ok=True)
+
+
 def _reference(value: Any, earlier: Mapping[str, TrainedModel], what: str) -> TrainedModel | None:
     name = stage_reference(value)
     if name is None:
@@ -263,8 +295,10 @@ def train_stage(
         ConfigError, ModelResolutionError, DataFormatError: bad settings or data.
     """
     if chain.resume and _finished(folder):
-        log.info("stage %s: training in %s already finished; reusing it", name, folder)
-        return _result(name, stage, folder, reused=True)
+        if _intact(name, folder):
+            log.info("stage %s: training in %s already finished; reusing it", name, folder)
+            return _result(name, stage, folder, reused=True)
+        _discard(folder)
     base = _reference(stage.base_model, earlier, "base_model")
     resolved = resolve_model(str(base.path) if base is not None else stage.base_model)
     started = time.perf_counter()
@@ -299,4 +333,5 @@ def train_stage(
     )
     with atomic_write(folder / SUMMARY_FILE) as handle:
         json.dump(asdict(summary), handle, indent=2)
+    write_manifest(folder / "model")
     return _result(name, stage, folder, reused=False)
