@@ -6,8 +6,10 @@ deterministic bag of hashed words, so retrieval over them is meaningful (shared 
 higher) and tests can compute the expected vector of any text with :func:`embed_text`.
 
 Faults are scripted with :class:`Fault` (429 with ``Retry-After`` / ``x-ratelimit-reset-*``,
-500 then success, shuffled ``data``, slow answers, dropped items, any status), and a per-request
-token limit answers 400 "too many tokens" like the providers do. Every request is recorded.
+500 then success, shuffled ``data``, slow answers, answers held until several requests are in
+flight, dropped items, any status), and a per-request token limit answers 400 "too many tokens"
+like the providers do. Every request is recorded, and so is the most requests ever in flight at
+once (:attr:`FakeProviderServer.max_in_flight`), which shows concurrency without timing anything.
 
 Paths: ``/openai/v1/embeddings``, ``/openai/deployments/<name>/embeddings?api-version=...``
 (Azure style, ``api-key`` header), ``/cohere/v2/embed``, ``/cohere/v2/rerank``,
@@ -78,12 +80,14 @@ class Fault:
 
     Attributes:
         kind: ``status`` (answer ``status`` with ``headers``), ``slow`` (sleep ``delay_s``, then
-            answer normally), ``shuffle`` (reverse-shuffle the result list), ``drop`` (leave the
-            last result out).
+            answer normally), ``gather`` (hold the answer until ``parties`` requests have been
+            in flight together, or ``delay_s`` passed), ``shuffle`` (reverse-shuffle the result
+            list), ``drop`` (leave the last result out).
         status: the status of a ``status`` fault.
         message: its error message (wrapped in the provider's error format).
         headers: extra response headers (``Retry-After``, ``x-ratelimit-reset-tokens``...).
-        delay_s: the sleep of a ``slow`` fault.
+        delay_s: the sleep of a ``slow`` fault, the longest hold of a ``gather`` fault.
+        parties: the requests a ``gather`` fault waits for (itself included).
         times: how many requests it hits; ``None`` for all.
         skip: matching requests to let through first (e.g. fail the third batch).
         provider: only this provider's requests (``None``: any).
@@ -95,6 +99,7 @@ class Fault:
     message: str = "internal server error"
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    parties: int = 1
     times: int | None = 1
     skip: int = 0
     provider: str | None = None
@@ -179,6 +184,9 @@ class FakeProviderServer:
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
+        self._flight = threading.Condition(self._lock)
+        self._in_flight = 0
+        self.max_in_flight = 0
         self._rng = random.Random(0)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -223,14 +231,31 @@ class FakeProviderServer:
         return fault
 
     def clear(self) -> None:
-        """Forget recorded requests and faults."""
+        """Forget recorded requests, faults and the most requests seen in flight."""
         with self._lock:
             self.requests.clear()
             self.faults.clear()
+            self.max_in_flight = self._in_flight
 
     def recorded(self, endpoint: str | None = None) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if endpoint in (None, r.endpoint)]
+
+    def _enter(self) -> None:
+        with self._flight:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            self._flight.notify_all()
+
+    def _leave(self) -> None:
+        with self._flight:
+            self._in_flight -= 1
+
+    def _gather(self, parties: int, timeout_s: float) -> None:
+        # The peak, not the current count: a released request may answer and leave before
+        # another woken one re-checks, and that one must not then wait out the whole hold.
+        with self._flight:
+            self._flight.wait_for(lambda: self.max_in_flight >= parties, timeout_s)
 
     def _take_faults(self, provider: str, endpoint: str) -> list[Fault]:
         taken = []
@@ -386,6 +411,13 @@ class FakeProviderServer:
                     pass  # the client gave up (timeout test)
 
             def do_POST(self) -> None:  # noqa: N802 - stdlib name
+                server._enter()
+                try:
+                    self._post()
+                finally:
+                    server._leave()
+
+            def _post(self) -> None:
                 split = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -441,6 +473,8 @@ class FakeProviderServer:
                     record.faults.append(fault.kind)
                     if fault.kind == "slow":
                         time.sleep(fault.delay_s)
+                    elif fault.kind == "gather":
+                        server._gather(fault.parties, fault.delay_s)
                     elif fault.kind == "shuffle":
                         shuffle = True
                     elif fault.kind == "drop":

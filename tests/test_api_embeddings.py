@@ -9,7 +9,7 @@ server computes for each text.
 from __future__ import annotations
 
 import logging
-import time
+import socket
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -20,7 +20,8 @@ import pytest
 from api_server import FakeProviderServer, Fault, embed_text
 
 from rerank_bench.data.records import Corpus, Doc
-from rerank_bench.retrieval.api.cache import ApiCache
+from rerank_bench.errors import DataFormatError
+from rerank_bench.retrieval.api.cache import ApiCache, EmbeddingSpace
 from rerank_bench.retrieval.api.client import ClientSettings
 from rerank_bench.retrieval.api.errors import (
     ApiRequestError,
@@ -210,6 +211,56 @@ def test_persistent_server_errors_give_up_with_a_clear_error(
     assert len(server.recorded()) == 3
 
 
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: the port was bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "host", "why"),
+    [
+        (None, "127.0.0.1:", "nothing accepts connections"),  # None: a closed port, made here
+        # The reserved .invalid TLD never resolves (RFC 6761), with or without a network.
+        ("http://no-such-host.invalid/v1", "no-such-host.invalid", "name does not resolve"),
+    ],
+    ids=["connection-refused", "dns-failure"],
+)
+def test_unreachable_host_fails_fast_with_the_network_fix(
+    server: FakeProviderServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    base_url: str | None,
+    host: str,
+    why: str,
+) -> None:
+    base_url = base_url or closed_port_url()
+    retriever = make_retriever(server, "openai", tmp_path, base_url=base_url, max_retries=8)
+    caplog.set_level(logging.WARNING, logger="rerank_bench.retrieval.api.client")
+    with pytest.raises(ApiRetryError) as info:
+        retriever.embed_corpus(make_corpus(5))
+    assert (retriever.stats.requests, retriever.stats.retries) == (2, 1), "one retry, not eight"
+    assert len([r for r in caplog.records if "retry" in r.getMessage()]) == 1
+    message = str(info.value)
+    assert f"cannot reach {host}" in message and why in message
+    assert "no network? check your connection" in message and f"base_url={base_url!r}" in message
+    assert str(tmp_path / "cache" / "api.sqlite") in message and "api-cache import" in message
+    assert "retry later" not in message
+
+
+def test_unreachable_host_without_retries_is_tried_once(
+    server: FakeProviderServer, tmp_path: Path
+) -> None:
+    retriever = make_retriever(
+        server, "openai", tmp_path, base_url=closed_port_url(), max_retries=0, cache_path=None
+    )
+    with pytest.raises(ApiRetryError, match=r"after 1 attempt.*set client.cache_path") as info:
+        retriever.embed_corpus(make_corpus(5))
+    assert retriever.stats.requests == 1 and "cannot reach 127.0.0.1:" in str(info.value)
+
+
 def test_too_many_tokens_splits_the_batch_and_loses_nothing(
     server: FakeProviderServer, tmp_path: Path
 ) -> None:
@@ -360,10 +411,54 @@ def test_export_and_import_share_the_cache(server: FakeProviderServer, tmp_path:
 def test_import_rejects_a_file_that_is_not_a_cache(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_text("not a database at all, just text" * 10)
-    from rerank_bench.errors import DataFormatError
-
     with pytest.raises(DataFormatError, match="not a rerank-bench API cache"):
         ApiCache(tmp_path / "c.sqlite").import_from(bogus)
+
+
+def write_truncated_cache(path: Path) -> Path:
+    """A real cache of 300 vectors, cut to half its size (a crash mid-copy, a full disk)."""
+    space = EmbeddingSpace("openai", "fake-embed", "none", 0, "float", "none")
+    cache = ApiCache(path)
+    cache.put_embeddings(space, [(f"sha-{i}", np.full(64, i, np.float32)) for i in range(300)])
+    cache.close()
+    assert not path.with_name(path.name + "-wal").exists(), "closing checkpointed the WAL"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def test_a_truncated_cache_names_the_file_and_the_fix(
+    server: FakeProviderServer, tmp_path: Path
+) -> None:
+    path = write_truncated_cache(tmp_path / "cache" / "api.sqlite")
+    retriever = make_retriever(server, "openai", tmp_path)
+    with pytest.raises(DataFormatError) as info:
+        retriever.retrieve(make_corpus(5), QUERIES, k=3)
+    message = str(info.value)
+    assert message.startswith(f"{path}: not a valid SQLite database")
+    assert "delete api.sqlite" in message and "fetched again, which costs API calls" in message
+    assert "api-cache import" in message
+    assert server.recorded() == [], "nothing is paid for while the cache is unreadable"
+    path.unlink()  # the fix: the same retriever then starts a fresh cache
+    retriever.retrieve(make_corpus(5), QUERIES, k=3)
+    assert ApiCache(path).count()["embeddings"] == 5 + len(QUERIES)
+
+
+def test_a_file_that_is_not_a_database_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "api_embeddings.sqlite"
+    path.write_text("vectors? no: someone saved a log here\n" * 200)
+    with pytest.raises(DataFormatError, match=r"not a valid SQLite database \(file is not") as info:
+        ApiCache(path).count()
+    assert info.value.path == str(path)
+
+
+def test_import_blames_a_damaged_export_not_the_cache(tmp_path: Path) -> None:
+    export = write_truncated_cache(tmp_path / "export.sqlite")
+    cache = ApiCache(tmp_path / "mine.sqlite")
+    with pytest.raises(DataFormatError) as info:
+        cache.import_from(export)
+    assert info.value.path == str(export)
+    assert cache.count() == {"embeddings": 0, "rerank_scores": 0}
 
 
 def test_dry_run_estimates_and_sends_nothing(server: FakeProviderServer, tmp_path: Path) -> None:
@@ -384,14 +479,25 @@ def test_dry_run_estimates_and_sends_nothing(server: FakeProviderServer, tmp_pat
 
 
 def test_concurrency_keeps_requests_in_flight(server: FakeProviderServer, tmp_path: Path) -> None:
-    server.add_fault(Fault(kind="slow", delay_s=0.3, times=None))
+    # Each answer is held until all 8 requests are in flight: only a client that really sends
+    # them together gets 8 answers at once (a serial one waits out each hold and is seen at 1).
+    server.add_fault(Fault(kind="gather", parties=8, delay_s=10.0, times=None))
     corpus = make_corpus(40)
-    retriever = make_retriever(server, "openai", tmp_path, max_items=5, concurrency=8)
-    start = time.perf_counter()
+    retriever = make_retriever(
+        server, "openai", tmp_path, max_items=5, concurrency=8, timeout_s=30.0
+    )
     doc_ids, matrix = retriever.embed_corpus(corpus)
-    elapsed = time.perf_counter() - start
     assert len(server.recorded()) == 8
-    assert elapsed < 8 * 0.3 / 2, f"8 slow requests took {elapsed:.2f}s: not concurrent"
+    assert server.max_in_flight == 8, f"at most {server.max_in_flight} of 8 requests in flight"
+    assert_aligned(matrix, corpus.texts(doc_ids))
+
+
+def test_concurrency_never_exceeds_the_setting(server: FakeProviderServer, tmp_path: Path) -> None:
+    server.add_fault(Fault(kind="slow", delay_s=0.05, times=None))
+    corpus = make_corpus(40)
+    retriever = make_retriever(server, "openai", tmp_path, max_items=4, concurrency=3)
+    doc_ids, matrix = retriever.embed_corpus(corpus)
+    assert len(server.recorded()) == 10 and server.max_in_flight <= 3
     assert_aligned(matrix, corpus.texts(doc_ids))
 
 

@@ -28,7 +28,7 @@ from rerank_bench.inference.batching import pad_batch, token_budget_batches
 from rerank_bench.inference.device import autocast, resolve_devices
 from rerank_bench.inference.first_token import first_token_model
 from rerank_bench.inference.settings import InferenceSettings
-from rerank_bench.inference.tokenize import Encoded, TextEncoder
+from rerank_bench.inference.tokenize import Encoded, TextEncoder, TruncationTally
 
 __all__ = ["Pooling", "RunStats", "encode_texts", "pool", "run_batched", "score_pairs"]
 
@@ -204,6 +204,7 @@ def score_pairs(
     settings: InferenceSettings,
     activation: Literal["none", "sigmoid"] = "none",
     desc: str = "cross-encoder",
+    truncation: TruncationTally | None = None,
 ) -> np.ndarray:
     """Score aligned (query, passage) pairs with an in-memory sequence-classification model.
 
@@ -220,13 +221,18 @@ def score_pairs(
         settings: truncation, batching, precision, device.
         activation: see above; ignored for two-class models.
         desc: progress bar label.
+        truncation: where a caller that scores in pieces adds up truncation, to log it once per
+            stage (:class:`~rerank_bench.inference.tokenize.CountsTruncation`); ``None`` logs this
+            call's truncation here.
 
     Returns:
         float32 scores, one per pair, in input order.
     """
     encoder = TextEncoder(tokenizer, settings.max_length, settings.query_max_length)
     encoded = encoder.encode_pairs(queries, docs)
-    if encoded.ids:
+    if truncation is not None:
+        truncation.add_pairs(encoded.stats)
+    elif encoded.ids:
         log.info("%s: %s", desc, encoded.stats.describe())
     scores = np.zeros(len(queries), dtype=np.float32)
 

@@ -3,7 +3,9 @@
 Why not call the tokenizer per batch: to sort inputs by length and pack batches by a token budget
 we need every length up front, and a re-ranking run repeats each query ~100 times, so queries are
 tokenised once. The policy (query budget, passage budget) is applied here on token ids, reported in
-:class:`TruncationStats`, and logged, so a reader of the results knows what the model saw.
+:class:`TruncationStats`, and logged, so a reader of the results knows what the model saw. A
+re-ranker adds the stats of all its tokenisation calls up in a :class:`TruncationTally`
+(:class:`CountsTruncation`): one log line per stage, and totals for MLflow.
 
 Pairs are assembled from the tokenizer's own post-processor template (learnt from a probe pair),
 so BERT (``[CLS] q [SEP] d [SEP]``), RoBERTa (``<s> q </s></s> d </s>``) and others come out as the
@@ -12,16 +14,25 @@ model expects, token type ids included.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from rerank_bench.errors import ConfigError
+from rerank_bench.inference.settings import Side
 
-__all__ = ["Encoded", "TextEncoder", "TruncationStats", "longest_first"]
+__all__ = [
+    "CountsTruncation",
+    "Encoded",
+    "TextEncoder",
+    "TruncationStats",
+    "TruncationTally",
+    "longest_first",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +67,125 @@ class TruncationStats:
     query_max_length: int | None = None
     pairs: bool = True
 
-    def describe(self) -> str:
-        """One log line."""
+    def budget(self) -> str:
+        """The budget the inputs were cut to, in words (``max_length`` as capped by the model)."""
         if not self.pairs:
-            return (
-                f"truncation (max_length={self.max_length}): {self.truncated_docs} of "
-                f"{self.inputs} texts cut"
-            )
+            return f"max_length={self.max_length}"
         policy = (
             f"query <= {self.query_max_length} tokens, passage gets the rest"
             if self.query_max_length is not None
             else "longest-first"
         )
+        return f"{policy}, max_length={self.max_length}"
+
+    def describe(self) -> str:
+        """One log line."""
+        if not self.pairs:
+            return f"truncation ({self.budget()}): {self.truncated_docs} of {self.inputs} texts cut"
         return (
-            f"truncation ({policy}, max_length={self.max_length}): {self.truncated_queries} of "
+            f"truncation ({self.budget()}): {self.truncated_queries} of "
             f"{self.inputs} queries and {self.truncated_docs} of {self.inputs} passages cut"
         )
+
+
+@dataclass
+class TruncationTally:
+    """Truncation added up over many tokenisation calls, split into queries and passages.
+
+    Why: a stage tokenises in pieces (the score cache persists a chunk of pairs at a time, SPLADE
+    encodes queries and passages apart), and a line per piece, or none, hides the one number a
+    reader of the results needs: how many passages the model never saw whole. Only inputs that
+    were tokenised count; pairs served by the score cache were counted when they were scored.
+
+    Attributes:
+        queries_seen: queries tokenised (one per pair for a cross-encoder).
+        queries_truncated: of those, queries cut.
+        docs_seen: passages tokenised.
+        docs_truncated: of those, passages cut.
+        budgets: what each kind of input was cut to (``pairs``, ``queries``, ``passages``).
+    """
+
+    queries_seen: int = 0
+    queries_truncated: int = 0
+    docs_seen: int = 0
+    docs_truncated: int = 0
+    budgets: dict[str, str] = field(default_factory=dict)
+
+    def add_pairs(self, stats: TruncationStats) -> None:
+        """Count one call of :meth:`TextEncoder.encode_pairs`."""
+        self.queries_seen += stats.inputs
+        self.queries_truncated += stats.truncated_queries
+        self.docs_seen += stats.inputs
+        self.docs_truncated += stats.truncated_docs
+        self.budgets["pairs"] = stats.budget()
+
+    def add_texts(self, stats: TruncationStats, side: Side) -> None:
+        """Count one call of :meth:`TextEncoder.encode_texts` on queries or on passages."""
+        if side == "query":
+            self.queries_seen += stats.inputs
+            self.queries_truncated += stats.truncated_docs
+            self.budgets["queries"] = stats.budget()
+        else:
+            self.docs_seen += stats.inputs
+            self.docs_truncated += stats.truncated_docs
+            self.budgets["passages"] = stats.budget()
+
+    def add(self, other: TruncationTally) -> None:
+        """Add another tally (one stage's) to this one (the running total)."""
+        self.queries_seen += other.queries_seen
+        self.queries_truncated += other.queries_truncated
+        self.docs_seen += other.docs_seen
+        self.docs_truncated += other.docs_truncated
+        self.budgets.update(other.budgets)
+
+    def describe(self) -> str:
+        """One log line: counts of cut inputs out of those seen, and the budgets."""
+        budget = self.budgets.get("pairs") or "; ".join(
+            f"{kind}: {text}" for kind, text in self.budgets.items()
+        )
+        return (
+            f"truncation ({budget}): {self.queries_truncated} of {self.queries_seen} queries and "
+            f"{self.docs_truncated} of {self.docs_seen} passages cut"
+        )
+
+    def summary(self) -> dict[str, float]:
+        """MLflow-loggable counts (``rerank_{queries,docs}_{truncated,seen}``)."""
+        return {
+            "rerank_queries_truncated": float(self.queries_truncated),
+            "rerank_queries_seen": float(self.queries_seen),
+            "rerank_docs_truncated": float(self.docs_truncated),
+            "rerank_docs_seen": float(self.docs_seen),
+        }
+
+
+class CountsTruncation:
+    """Mixin of re-rankers that tokenise: one truncation line per scoring call, totals on demand.
+
+    The cross-encoder and SPLADE share it, so that both report truncation the same way and the
+    pipeline can log :meth:`truncation_summary` of either without knowing which it holds.
+    """
+
+    _truncation: TruncationTally | None = None
+
+    @contextlib.contextmanager
+    def _counting_truncation(self, label: str) -> Iterator[TruncationTally]:
+        """A tally for one scoring call; logged once when it ends, then added to the totals."""
+        tally = TruncationTally()
+        yield tally
+        if tally.queries_seen or tally.docs_seen:
+            log.info("%s: %s", label, tally.describe())
+        if self._truncation is None:
+            self._truncation = TruncationTally()
+        self._truncation.add(tally)
+
+    def truncation_summary(self) -> dict[str, float]:
+        """Inputs tokenised and cut since this re-ranker was built (see :class:`TruncationTally`).
+
+        Returns:
+            ``rerank_queries_truncated``, ``rerank_queries_seen``, ``rerank_docs_truncated``,
+            ``rerank_docs_seen``; all 0 when every pair came from the score cache.
+        """
+        return (self._truncation or TruncationTally()).summary()
 
 
 def longest_first(n_first: int, n_second: int, budget: int) -> tuple[int, int]:

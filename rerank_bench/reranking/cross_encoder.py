@@ -30,6 +30,7 @@ from rerank_bench.inference import (
     cached_scores,
     score_pairs,
 )
+from rerank_bench.inference.tokenize import CountsTruncation
 from rerank_bench.models import LazyModel
 from rerank_bench.reranking.base import Reranker
 
@@ -52,8 +53,10 @@ def resolve_activation(config: Any, activation: str) -> Literal["none", "sigmoid
     return "none" if saved in _IDENTITY else "sigmoid"
 
 
-class CrossEncoderReranker(Reranker):
+class CrossEncoderReranker(CountsTruncation, Reranker):
     """Re-rank the top ``depth`` with a cross-encoder.
+
+    Each :meth:`score` call logs one truncation line; :meth:`truncation_summary` has the totals.
 
     Args:
         model: folder, package alias or hub id of an ``AutoModelForSequenceClassification`` with
@@ -121,9 +124,11 @@ class CrossEncoderReranker(Reranker):
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
         """Scores of aligned pairs; cached pairs are not recomputed."""
         activation = self._activation()
+        with self._counting_truncation(self.name) as truncation:
 
-        def compute(qs: list[str], ds: list[str]) -> np.ndarray:
-            model, tokenizer = self.model.load()
-            return score_pairs(model, tokenizer, qs, ds, self.inference, activation)
+            def compute(qs: list[str], ds: list[str]) -> np.ndarray:
+                model, tokenizer = self.model.load()
+                return score_pairs(model, tokenizer, qs, ds, self.inference, activation,
+                                   truncation=truncation)
 
-        return cached_scores(self._score_cache(), queries, docs, compute)
+            return cached_scores(self._score_cache(), queries, docs, compute)

@@ -13,6 +13,7 @@ vectors are kept sparse as soon as they leave the model.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -31,10 +32,13 @@ from rerank_bench.inference import (
     cached_scores,
     run_batched,
 )
+from rerank_bench.inference.tokenize import CountsTruncation, TruncationTally
 from rerank_bench.models import LazyModel
 from rerank_bench.reranking.base import Reranker
 
 __all__ = ["SPLADE_DEFAULTS", "SpladeReranker", "splade_pool"]
+
+log = logging.getLogger(__name__)
 
 SPLADE_DEFAULTS = replace(RANKER_DEFAULTS, batch_tokens=2048, max_batch_size=64)
 """Small batches: the MLM head emits tokens x vocabulary logits (see the module docstring)."""
@@ -54,8 +58,11 @@ def _step(model: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
     return splade_pool(model(**inputs).logits, inputs["attention_mask"])
 
 
-class SpladeReranker(Reranker):
+class SpladeReranker(CountsTruncation, Reranker):
     """Re-rank the top ``depth`` with a SPLADE model (``AutoModelForMaskedLM``).
+
+    Each :meth:`score` call logs one truncation line (queries and passages, each against its own
+    budget); :meth:`truncation_summary` has the totals.
 
     Args:
         model: folder, alias (``splade-tiny``) or hub id
@@ -98,12 +105,25 @@ class SpladeReranker(Reranker):
             "depth": self.depth,
         }
 
-    def encode(self, texts: Sequence[str], side: Side) -> sp.csr_matrix:
-        """Sparse SPLADE vectors ``[len(texts), vocab]`` of queries or passages."""
+    def encode(
+        self, texts: Sequence[str], side: Side, truncation: TruncationTally | None = None
+    ) -> sp.csr_matrix:
+        """Sparse SPLADE vectors ``[len(texts), vocab]`` of queries or passages.
+
+        Args:
+            texts: the texts.
+            side: ``query`` or ``doc`` (which length budget applies).
+            truncation: where :meth:`score` adds up truncation, to log it once; ``None`` logs this
+                call's cut texts here.
+        """
         model, tokenizer = self.model.load()
         settings = self.inference.for_side(side)
         encoder = TextEncoder(tokenizer, settings.max_length, None)
         encoded = encoder.encode_texts(texts)
+        if truncation is not None:
+            truncation.add_texts(encoded.stats, side)
+        elif encoded.stats.truncated_docs:
+            log.info("%s %ss: %s", self.name, side, encoded.stats.describe())
         blocks: list[sp.csr_matrix] = []
         order: list[np.ndarray] = []
 
@@ -125,11 +145,13 @@ class SpladeReranker(Reranker):
             namespace = {k: v for k, v in self.cache_key().items() if k != "depth"}
             self._cache = ScoreCache(self.cache_dir, namespace)
 
-        def compute(qs: list[str], ds: list[str]) -> np.ndarray:
-            uq, q_index = np.unique(np.asarray(qs, dtype=object), return_inverse=True)
-            ud, d_index = np.unique(np.asarray(ds, dtype=object), return_inverse=True)
-            q_vec = self.encode(list(uq), "query")[q_index]
-            d_vec = self.encode(list(ud), "doc")[d_index]
-            return np.asarray(q_vec.multiply(d_vec).sum(axis=1), dtype=np.float32).ravel()
+        with self._counting_truncation(self.name) as truncation:
 
-        return cached_scores(self._cache, queries, docs, compute)
+            def compute(qs: list[str], ds: list[str]) -> np.ndarray:
+                uq, q_index = np.unique(np.asarray(qs, dtype=object), return_inverse=True)
+                ud, d_index = np.unique(np.asarray(ds, dtype=object), return_inverse=True)
+                q_vec = self.encode(list(uq), "query", truncation)[q_index]
+                d_vec = self.encode(list(ud), "doc", truncation)[d_index]
+                return np.asarray(q_vec.multiply(d_vec).sum(axis=1), dtype=np.float32).ravel()
+
+            return cached_scores(self._cache, queries, docs, compute)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,11 @@ from rerank_bench.hashing import file_sha256
 from rerank_bench.retrieval.base import Retriever
 
 __all__ = ["RunFileRetriever"]
+
+logger = logging.getLogger(__name__)
+
+_EXAMPLES = 3
+"""How many of the left-out query ids the warning names."""
 
 
 class RunFileRetriever(Retriever):
@@ -47,8 +53,25 @@ class RunFileRetriever(Retriever):
         return {"type": "run_file", "sha256": self._sha256, "check_corpus": self.check_corpus}
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
+        """The run file's rankings of ``queries``, cut at ``k``.
+
+        Queries of the file that are not asked for are left out with a warning: normal for a run
+        over every split of a collection, but also what a run with other query ids (or of
+        another collection) looks like, and then the evaluated queries are scored 0.
+        """
         full = read_trec_run(self.path)
         run: Run = {qid: dict(top(full.get(qid, {}), k)) for qid in queries}
+        left_out = [qid for qid in full if qid not in queries]
+        if left_out:
+            logger.warning(
+                "run file %s: %d of its %d queries are not among the %d queries asked for (this "
+                "split) and are left out (e.g. %s); check the run file belongs to this dataset",
+                self.path,
+                len(left_out),
+                len(full),
+                len(queries),
+                ", ".join(repr(qid) for qid in left_out[:_EXAMPLES]),
+            )
         if self.check_corpus:
             check_run_against_corpus(run, corpus, self.path)
         return run

@@ -11,10 +11,11 @@ base URLs are never stored.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,9 @@ __all__ = ["ApiCache", "EmbeddingSpace", "RerankSpace"]
 
 SCHEMA_VERSION = "1"
 _CHUNK = 500
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+"""sqlite's answers for a file that is not (or no longer) a whole database; "locked", "read-only"
+or "disk full" are other problems, with other fixes, and pass through unchanged."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -103,15 +107,49 @@ class ApiCache:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            with conn:
-                conn.executescript(_SCHEMA)
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-                )
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                with conn:
+                    conn.executescript(_SCHEMA)
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+                    )
+            except BaseException:
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        """The open database, under the lock, with damage reported as a :class:`DataFormatError`.
+
+        A truncated or overwritten file fails at whichever page a statement first reads (often the
+        open, sometimes a later look-up), so every use goes through here rather than the open
+        alone. The connection is dropped, so that once the file is deleted the next use creates a
+        fresh cache.
+        """
+        with self._lock:
+            try:
+                yield self._db()
+            except sqlite3.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
+                    raise
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+                name = self.path.name
+                raise DataFormatError(
+                    self.path,
+                    None,
+                    f"not a valid SQLite database ({exc}); truncated or overwritten?",
+                    f"delete {name} (and any {name}-wal / {name}-shm next to it): it is only a "
+                    "cache, so the embeddings and rerank scores it held are fetched again, which "
+                    "costs API calls; or restore it from a backup, or from a colleague's "
+                    "`rerank-bench api-cache export` (after deleting it, `rerank-bench api-cache "
+                    f"import FILE --cache {self.path}`).",
+                ) from None
 
     def close(self) -> None:
         """Close the connection (it reopens on next use)."""
@@ -124,8 +162,7 @@ class ApiCache:
         """Cached vectors of ``hashes`` in ``space``: ``{sha256: float32 vector}`` (hits only)."""
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}
-        with self._lock:
-            db = self._db()
+        with self._session() as db:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -156,8 +193,7 @@ class ApiCache:
         for sha, vector in items:
             flat = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
             rows.append((*space.as_row(), sha, int(flat.shape[0]), flat.tobytes()))
-        with self._lock:
-            db = self._db()
+        with self._session() as db:
             with db:
                 db.executemany(
                     "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
@@ -169,8 +205,7 @@ class ApiCache:
         """Cached rerank scores of one query: ``{doc sha256: score}`` (hits only)."""
         wanted = list(dict.fromkeys(doc_hashes))
         found: dict[str, float] = {}
-        with self._lock:
-            db = self._db()
+        with self._session() as db:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -188,8 +223,7 @@ class ApiCache:
             (space.provider, space.model, space.truncation, query_sha, sha, float(score))
             for sha, score in scores.items()
         ]
-        with self._lock:
-            db = self._db()
+        with self._session() as db:
             with db:
                 db.executemany(
                     "INSERT OR REPLACE INTO rerank_scores VALUES (?, ?, ?, ?, ?, ?)", rows
@@ -197,8 +231,7 @@ class ApiCache:
 
     def count(self) -> dict[str, int]:
         """Rows per table: ``{"embeddings": n, "rerank_scores": m}``."""
-        with self._lock:
-            db = self._db()
+        with self._session() as db:
             return {
                 table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
                 for table in ("embeddings", "rerank_scores")
@@ -217,8 +250,7 @@ class ApiCache:
         """
         with tempfile.TemporaryDirectory(prefix="api-cache-export-") as tmp:
             copy = Path(tmp) / "export.sqlite"
-            with self._lock:
-                db = self._db()
+            with self._session() as db:
                 target = sqlite3.connect(copy)
                 try:
                     db.backup(target)
@@ -260,6 +292,8 @@ class ApiCache:
             source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
                 row = source.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                # Read all of it now: damage found later, during the merge, would blame this cache.
+                check = source.execute("PRAGMA quick_check").fetchone()[0]
             finally:
                 source.close()
         except sqlite3.DatabaseError as exc:
@@ -269,6 +303,10 @@ class ApiCache:
                 f"not a rerank-bench API cache ({exc}).",
                 "import a file written by ApiCache.export.",
             ) from None
+        if check != "ok":
+            raise DataFormatError(
+                path, None, f"the export is damaged ({check}).", "export it again and re-send it."
+            )
         if row is None or row[0] != SCHEMA_VERSION:
             raise DataFormatError(
                 path,
@@ -276,8 +314,7 @@ class ApiCache:
                 f"cache schema version {row[0] if row else None!r}, expected {SCHEMA_VERSION!r}.",
                 "export it again with this version of rerank-bench.",
             )
-        with self._lock:
-            db = self._db()
+        with self._session() as db:
             before = self._total(db)
             db.execute("ATTACH DATABASE ? AS other", (str(path),))
             try:

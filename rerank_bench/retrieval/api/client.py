@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 _AUTH_STYLES = ("bearer", "api-key")
 _RETRY_STATUS = frozenset({408, 409, 429})
+_UNREACHABLE_ATTEMPTS = 2
+"""Attempts at a host whose name does not resolve or that refuses connections: one retry rides
+out a blip (a resolver hiccup, a proxy restarting); more would only keep an offline machine waiting
+for minutes before saying what a first failure already says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,8 @@ class ClientSettings:
         api_version: added as ``?api-version=...`` when set (Azure OpenAI).
         concurrency: requests in flight (size of the connection pool and the worker pool).
         timeout_s: per-request timeout (connect, read, write).
-        max_retries: retries after the first attempt on 429, 5xx, 408/409 and timeouts.
+        max_retries: retries after the first attempt on 429, 5xx, 408/409, timeouts and dropped
+            connections (a host that does not resolve or refuses connections gets one retry).
         backoff_base_s: first backoff delay; doubles each retry (with jitter).
         backoff_max_s: cap of one backoff delay.
         max_wait_s: cap of one wait asked by the server (``Retry-After`` and friends).
@@ -192,13 +198,15 @@ class ApiClient:
         Raises:
             ApiBatchTooLargeError: the provider says the request holds too many tokens or items.
             ApiRequestError: another 4xx (bad key, bad model...), raised at once.
-            ApiRetryError: 429/5xx/timeouts persisted through ``max_retries`` retries.
+            ApiRetryError: 429/5xx/timeouts persisted through ``max_retries`` retries, or the
+                host does not resolve or refuses connections (after one retry).
             ApiResponseError: a 2xx response whose body is not JSON.
         """
         url = self.base_url + path
         params = {"api-version": self.settings.api_version} if self.settings.api_version else None
         name = self.provider.name
         reason = ""
+        unreachable = 0
         for attempt in range(self.settings.max_retries + 1):
             self._wait_for_pause()
             hint: float | None = None
@@ -212,6 +220,11 @@ class ApiClient:
                 reason = (
                     f"connection failed ({type(exc).__name__}: {redact(str(exc), self._secrets())})"
                 )
+                why = _unreachable_reason(exc)
+                if why is not None:
+                    unreachable += 1
+                    if unreachable >= _UNREACHABLE_ATTEMPTS or attempt == self.settings.max_retries:
+                        raise self._unreachable_error(url, path, why, reason, attempt + 1) from None
             else:
                 status = response.status_code
                 if 200 <= status < 300:
@@ -265,6 +278,28 @@ class ApiClient:
     def _secrets(self) -> list[str]:
         return [self._key.reveal()]
 
+    def _unreachable_error(
+        self, url: str, path: str, why: str, reason: str, attempts: int
+    ) -> ApiRetryError:
+        """The error of a host that cannot be reached at all: the fix is the network or the URL,
+        not patience, so it says so instead of "retry later"."""
+        parsed = httpx.URL(url)
+        host = parsed.host + (f":{parsed.port}" if parsed.port is not None else "")
+        cache = self.settings.cache_path
+        offline = (
+            f"texts already in the API cache ({cache}) are served without a request, so a run "
+            "whose texts are all cached needs no network (`rerank-bench api-cache import FILE` "
+            "merges a colleague's export into it). Finished batches are cached, so a re-run "
+            "resumes."
+            if cache
+            else "set client.cache_path: cached texts are served without a request."
+        )
+        return ApiRetryError(
+            f"{self.provider.name} {path}: cannot reach {host}: {why} ({reason}); stopped after "
+            f"{attempts} attempt(s), since waiting does not fix that. Fix: no network? check your "
+            f"connection (and proxy) and base_url={self.base_url!r}; or run offline: {offline}"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Connection:
@@ -290,6 +325,24 @@ class Connection:
         settings = self.settings
         key = resolve_api_key(settings.api_key_env, settings.api_key_file, self.provider.name)
         return ApiClient(self.provider, self.base_url, key, settings, stats)
+
+
+def _unreachable_reason(exc: httpx.TransportError) -> str | None:
+    """Why the host cannot be reached at all (its name does not resolve, or nothing listens), or
+    ``None`` for failures that a retry can fix (timeouts, dropped connections).
+
+    httpx wraps the socket error twice (``httpx.ConnectError`` from ``httpcore.ConnectError`` from
+    the ``OSError``), so the chain of causes is searched."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return "its name does not resolve"
+        if isinstance(seen, ConnectionRefusedError):
+            return "nothing accepts connections there"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _fix_for(status: int) -> str:
