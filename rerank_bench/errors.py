@@ -17,6 +17,7 @@ __all__ = [
     "EvaluationError",
     "ModelResolutionError",
     "RerankBenchError",
+    "ScoreError",
 ]
 
 
@@ -67,6 +68,14 @@ class EvaluationError(RerankBenchError):
 
 class ModelResolutionError(RerankBenchError):
     """A model name could not be resolved to weights on this machine."""
+
+
+class ScoreError(RerankBenchError, ValueError):
+    """A stage produced a score that cannot be ranked (NaN or infinite).
+
+    Not a data-file error: the scores came from code (a retriever, a re-ranker, a fusion), so the
+    message names the query and document and points at the stage rather than at a file line.
+    """
 
 
 class DryRunStop(RerankBenchError):

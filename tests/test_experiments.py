@@ -168,6 +168,55 @@ def test_a_condition_that_does_not_compose_fails_the_plan(tmp_path: Path) -> Non
         plan(load_spec(_spec(tmp_path, text)))
 
 
+TYPO_SPEC = """
+conditions:
+  - {name: plain, overrides: [retriever=bm25], expected: {helpdesk: {ndcg_at_10: null}}}
+  - {name: typo, overrides: [retriever=bm25, OVERRIDE], expected: {helpdesk: {ndcg_at_10: null}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("override", "fix"),
+    [
+        ("+retriever.k=1", "k is a top-level setting: use k=1"),
+        ("+retriever.nam=bm25", "did you mean retriever.name? Use retriever.name=bm25"),
+        ("retriever.nam=bm25", "did you mean retriever.name? Use retriever.name=bm25"),
+        ("retriever.path=x.trec", "Fix: remove retriever.path=x.trec"),
+    ],
+)
+def test_an_override_the_pipeline_could_not_build_fails_the_plan(
+    tmp_path: Path, override: str, fix: str
+) -> None:
+    path = _spec(tmp_path, TYPO_SPEC.replace("OVERRIDE", override))
+    with pytest.raises(ConfigError) as info:
+        plan(load_spec(path))
+    message = str(info.value)
+    assert message.startswith(f"{path}: condition 'typo' on 'helpdesk'")
+    assert repr(override) in message and fix in message
+
+
+def test_a_value_left_unset_fails_the_plan(tmp_path: Path) -> None:
+    text = TYPO_SPEC.replace("retriever=bm25, OVERRIDE", "retriever=run_file")
+    with pytest.raises(ConfigError, match="condition 'typo'.*retriever.path has no value"):
+        plan(load_spec(_spec(tmp_path, text)))
+
+
+def test_reproduce_refuses_a_bad_condition_before_running_any_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RERANK_BENCH_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    path = _spec(tmp_path, TYPO_SPEC.replace("OVERRIDE", "+retriever.k=1"))
+    assert main(["reproduce", str(path.parent), "--dry-run"]) == 2
+    assert "'+retriever.k=1'" in capsys.readouterr().err
+    uri = f"sqlite:///{tmp_path / 'state' / 'mlflow.db'}"
+    assert main(["reproduce", str(path.parent), "--tracking-uri", uri]) == 2
+    captured = capsys.readouterr()
+    assert "use k=1" in captured.err
+    assert "NEW" not in captured.out  # the good condition before it did not run either
+    assert not (tmp_path / "state" / "mlflow.db").exists()
+
+
 def test_reuse_key_covers_overrides_data_and_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,11 +235,13 @@ def test_reuse_key_covers_overrides_data_and_code(
 @pytest.mark.parametrize("path", REPO_SPECS, ids=[p.parent.name for p in REPO_SPECS])
 def test_every_condition_of_every_spec_composes(path: Path) -> None:
     """Compose (and resolve) each cell of each spec on disk with Hydra, as the pipeline does,
-    without running it: a spec naming a config option that does not exist fails here, in
-    seconds, rather than after the cells before it have run."""
+    and check it against the classes it names, without running it: a spec naming a config
+    option or key that does not exist fails here, in seconds, rather than after the cells
+    before it have run (and the check itself never refuses a spec that runs)."""
     from omegaconf import OmegaConf
 
     from rerank_bench.config import config_composer
+    from rerank_bench.config_checks import check_targets
 
     spec = load_spec(path)
     failures = []
@@ -201,6 +252,7 @@ def test_every_condition_of_every_spec_composes(path: Path) -> None:
                 try:
                     cfg = compose(overrides)
                     OmegaConf.to_container(cfg, resolve=True)
+                    check_targets(cfg, overrides)
                 except Exception as exc:  # report every failing cell at once
                     failures.append(
                         f"{spec.name}: condition {condition.name!r} on {dataset}: {exc}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -64,3 +65,28 @@ def test_top_k_keeps_the_tie_trec_eval_ranks_first(tmp_path: Path) -> None:
     path.write_text(RUN)
     run = RunFileRetriever(str(path), check_corpus=False).retrieve(Corpus([]), {"q1": "q"}, 2)
     assert list(run["q1"]) == ["d1", "d3"]
+
+
+def test_queries_not_asked_for_are_left_out_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "run.trec"
+    path.write_text(RUN + "".join(f"q{i} Q0 d1 1 1.0 x\n" for i in range(2, 7)))
+    retriever = RunFileRetriever(str(path), check_corpus=False)
+    with caplog.at_level(logging.WARNING, logger=run_file.__name__):
+        run = retriever.retrieve(Corpus([]), {"q1": "q"}, 10)
+    assert list(run) == ["q1"]
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert str(path) in message and "5 of its 6 queries" in message
+    assert "'q2', 'q3', 'q4'" in message and "'q5'" not in message
+
+
+def test_a_run_of_exactly_the_queries_warns_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "run.trec"
+    path.write_text(RUN)
+    with caplog.at_level(logging.WARNING, logger=run_file.__name__):
+        RunFileRetriever(str(path), check_corpus=False).retrieve(Corpus([]), {"q1": "q"}, 10)
+    assert not caplog.records

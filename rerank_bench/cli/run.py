@@ -6,9 +6,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import hydra
+from hydra.errors import InstantiationException
 from omegaconf import DictConfig
+from omegaconf.errors import MissingMandatoryValue
 
 from rerank_bench import _entry
 from rerank_bench.config import register_resolvers
@@ -19,7 +22,30 @@ __all__ = ["run_hydra"]
 log = logging.getLogger("rerank_bench")
 
 
+class _Jobs:
+    """Whether a job of this command ended in an exception that is no user error (a bug).
+
+    Hydra reports both a crashed job and a config that never composed by printing and exiting 1;
+    only the second is the user's to fix (exit 2), and only the job can tell them apart.
+    """
+
+    crashed = False
+
+
+def _user_error(exc: BaseException) -> NoReturn:
+    # Hydra would print a traceback hint and exit 1; a user error gets its message and exit 2.
+    print(f"rerank-bench: error: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+
+def _task_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
 def _job(cfg: DictConfig) -> float:
+    from rerank_bench.config_checks import config_error
     from rerank_bench.pipeline import run
 
     try:
@@ -28,9 +54,17 @@ def _job(cfg: DictConfig) -> float:
         print(f"rerank-bench: {stop}")
         return float("nan")
     except RerankBenchError as exc:
-        # Hydra would print a traceback hint and exit 1; a user error gets its message and exit 2.
-        print(f"rerank-bench: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _user_error(exc)
+    except (InstantiationException, MissingMandatoryValue) as exc:
+        # a class refused its config (a ConfigError Hydra wrapped, an unknown `+` key, a ???)
+        error = config_error(exc, cfg, _task_overrides())
+        if error is None:
+            _Jobs.crashed = True
+            raise
+        _user_error(error)
+    except Exception:
+        _Jobs.crashed = True
+        raise
     print(result.table)
     reused = " (reused: a finished run of the same job; tracking.reuse=never re-runs)"
     print(f"\nMLflow run {result.run_id}{reused if result.reused else ''} ({cfg.tracking.uri}); "
@@ -48,6 +82,7 @@ def run_hydra(argv: Sequence[str]) -> int:
     app = hydra.main(
         version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config"
     )
+    _Jobs.crashed = False
     try:
         app(_job)()
     except DryRunStop as stop:
@@ -56,4 +91,34 @@ def run_hydra(argv: Sequence[str]) -> int:
     except RerankBenchError as exc:
         print(f"rerank-bench: error: {exc}", file=sys.stderr)
         return 2
+    except SystemExit as exit_:
+        if exit_.code != 1 or _Jobs.crashed:
+            raise
+        # Hydra printed why the config did not compose, and exits 1: a user error exits 2
+        print(f"rerank-bench: error: {_composition_hint(argv)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _composition_hint(argv: Sequence[str]) -> str:
+    """The line that ends Hydra's report of a config that did not compose: the fix when an
+    override sets a key its node lacks (Hydra suggests a `+`, which the class then refuses),
+    else where to look."""
+    from hydra._internal.utils import get_args_parser
+
+    from rerank_bench.config import config_composer
+    from rerank_bench.config_checks import composition_fix
+
+    overrides = get_args_parser().parse_args(list(argv)).overrides
+    with config_composer() as compose:
+        try:
+            compose(overrides)
+        except Exception as exc:  # whatever Hydra refused above
+            fix = composition_fix(exc, compose, overrides)
+            if fix:
+                return fix
+    return (
+        "the config did not compose (Hydra's message above). Fix the override it names: "
+        "`rerank-bench run --help` lists every group's options, and `rerank-bench run --cfg job "
+        "<overrides>` prints the composed config, whose keys an override may set."
+    )

@@ -1,23 +1,26 @@
 """Reading and writing the files of IR: TREC run files, qrels, JSONL lines, and atomic writes.
 
 Every reader names the file and line of the first malformed record and says how to fix it;
-every writer goes through :func:`atomic_write`, so a crash never leaves a half-written file that a
-later run could mistake for a finished one. Collection formats built on these primitives (BEIR,
-SMART, TREC SGML, TSV/JSONL corpora and topics) live in :mod:`rerank_bench.data.formats`.
+every reader opens its file through :func:`read_lines`, so encoding rules (UTF-8, a byte-order
+mark dropped) hold for every layout at once; every writer goes through :func:`atomic_write`, so a
+crash never leaves a half-written file that a later run could mistake for a finished one.
+Collection formats built on these primitives (BEIR, SMART, TREC SGML, TSV/JSONL corpora and
+topics) live in :mod:`rerank_bench.data.formats`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from rerank_bench.data.records import Qrels, Run, ranking
-from rerank_bench.errors import DataFormatError
+from rerank_bench.errors import DataFormatError, ScoreError
 
 __all__ = [
     "add_judgment",
@@ -26,11 +29,13 @@ __all__ = [
     "check_run_against_corpus",
     "first_line",
     "line_of_field",
+    "qrels_fields",
     "read_jsonl",
     "read_lines",
     "read_tsv_qrels",
     "read_trec_qrels",
     "read_trec_run",
+    "require_finite",
     "write_trec_qrels",
     "write_trec_run",
 ]
@@ -66,6 +71,11 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
 def read_lines(path: str | Path) -> Generator[tuple[int, str], None, None]:
     """Yield ``(line_no, line)`` of a UTF-8 text file, without line endings, skipping blanks.
 
+    A UTF-8 byte-order mark at the start of the file is dropped: editors on Windows (Notepad,
+    Excel's "CSV UTF-8") write one, and kept it would become part of the first id (topic
+    ``q-0001`` read as U+FEFF + ``q-0001``, which no qrels line names), so the error would blame
+    another file.
+
     Raises:
         DataFormatError: the file is missing, empty, or not valid UTF-8.
     """
@@ -77,7 +87,7 @@ def read_lines(path: str | Path) -> Generator[tuple[int, str], None, None]:
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 raise DataFormatError(
                     path,
@@ -108,12 +118,7 @@ def read_trec_run(path: str | Path) -> Run:
                 "write run files in TREC format.",
             )
         qid, _, doc_id, _, score_text, _ = parts
-        try:
-            score = float(score_text)
-        except ValueError:
-            raise DataFormatError(
-                path, line_no, f"score {score_text!r} is not a number.", "fix the 5th column."
-            ) from None
+        score = _score(path, line_no, score_text)
         docs = run.setdefault(qid, {})
         if doc_id in docs:
             raise DataFormatError(
@@ -126,8 +131,64 @@ def read_trec_run(path: str | Path) -> Run:
     return run
 
 
+def _score(path: str | Path, line_no: int, text: str) -> float:
+    """The 5th column of a run line as a finite float.
+
+    NaN and infinities are refused: they have no rank order (NaN compares false with
+    everything), so the same run in another line order would rank, and score, differently.
+    """
+    try:
+        score = float(text)
+    except ValueError:
+        raise DataFormatError(
+            path, line_no, f"score {text!r} is not a number.", "fix the 5th column."
+        ) from None
+    if not math.isfinite(score):
+        raise DataFormatError(
+            path,
+            line_no,
+            f"score {text!r} is not a finite number: NaN and infinite scores have no rank order, "
+            "so the ranking (and every metric) would depend on the order of the lines.",
+            "fix the system that wrote the run (it produced NaN or overflowed), or remove "
+            "those lines; every score in the 5th column must be a finite number.",
+        )
+    return score
+
+
+def require_finite(run: Run, stage: str) -> None:
+    """Refuse a run with a NaN or infinite score, naming the stage that produced it.
+
+    NaN has no rank order: the same scores in two line orders gave nDCG@10 0.7077 and 0.2087.
+    The pipeline checks each stage's run before evaluating it, and the writer checks again.
+
+    Raises:
+        ScoreError: a score is NaN or infinite (a bug in ``stage``, or a model that overflowed).
+    """
+    bad = sorted(
+        (qid, doc_id, score)
+        for qid, docs in run.items()
+        for doc_id, score in docs.items()
+        if not math.isfinite(score)
+    )
+    if bad:
+        qid, doc_id, score = bad[0]
+        raise ScoreError(
+            f"{stage}: query {qid!r}, document {doc_id!r} has score {score} ({len(bad)} of the "
+            "run's scores are NaN or infinite). A stage produced them, which is a bug in that "
+            "stage (or a model overflowing, e.g. in fp16): NaN has no rank order, so the run "
+            "would be ranked by chance. Fix: make the stage return finite scores (for a model: "
+            "precision fp32, or check its weights)."
+        )
+
+
 def write_trec_run(run: Run, path: str | Path, tag: str = "rerank-bench") -> None:
-    """Write ``run`` atomically as a TREC run file, each query in rank order (:func:`ranking`)."""
+    """Write ``run`` atomically as a TREC run file, each query in rank order (:func:`ranking`).
+
+    Raises:
+        ScoreError: a score is NaN or infinite; written, it would be read back as a ranking that
+            depends on line order.
+    """
+    require_finite(run, f"refusing to write {path}")
     tag = tag.replace(" ", "_") or "rerank-bench"
     with atomic_write(path) as handle:
         for qid in sorted(run):
@@ -161,11 +222,37 @@ def read_trec_qrels(path: str | Path) -> Qrels:
 _TSV_QRELS_HEADERS = frozenset({"query-id", "query_id", "qid", "queryid", "topic"})
 
 
+def qrels_fields(line: str) -> list[str]:
+    """The fields of a qrels line: tab-separated if it holds a tab, else whitespace-separated.
+
+    The one rule of the qrels readers, the layout sniffer and the error reports, so a line is
+    split the same way when it is read and when a later check points back at it.
+    """
+    return line.split("\t") if "\t" in line else line.split()
+
+
+def _is_tsv_qrels_header(parts: list[str]) -> bool:
+    """Whether a first line is BEIR's header row (``query-id corpus-id score``), not a judgment.
+
+    Both the first name and a non-integer grade column are required: a first judgment whose
+    query id happens to be ``topic`` or ``qid`` is data, and must be read (or refused at line 1),
+    never skipped as a header.
+    """
+    if len(parts) != 3 or parts[0].strip().lower() not in _TSV_QRELS_HEADERS:
+        return False
+    try:
+        int(parts[2])
+    except ValueError:
+        return True
+    return False
+
+
 def read_tsv_qrels(path: str | Path) -> Qrels:
     """Read three-column qrels (``qid<TAB>docid<TAB>grade``), as in BEIR's ``qrels/<split>.tsv``.
 
     A header row (BEIR writes ``query-id corpus-id score``) is recognised by its first field and
-    skipped; ids stay strings (SciFact ids look like integers but are not numbers).
+    its non-integer grade column (:func:`_is_tsv_qrels_header`) and skipped; ids stay strings
+    (SciFact ids look like integers but are not numbers).
 
     Raises:
         DataFormatError: a line without 3 fields, a non-integer grade, or one (query, document)
@@ -174,10 +261,10 @@ def read_tsv_qrels(path: str | Path) -> Qrels:
     qrels: Qrels = {}
     first = True
     for line_no, line in read_lines(path):
-        parts = line.split("\t") if "\t" in line else line.split()
+        parts = qrels_fields(line)
         if first:
             first = False
-            if parts and parts[0].strip().lower() in _TSV_QRELS_HEADERS:
+            if _is_tsv_qrels_header(parts):
                 continue
         if len(parts) != 3:
             raise DataFormatError(
@@ -276,15 +363,16 @@ def first_line(path: str | Path) -> str:
 
 
 def line_of_field(
-    path: str | Path, value: str, column: int = 0, sep: str | None = None
+    path: str | Path, value: str, column: int = 0, split: Callable[[str], list[str]] = str.split
 ) -> int | None:
     """Line number of the first line whose ``column``-th field equals ``value`` (error reports).
 
     Used only after a check has failed, to point the user at the line to fix; it re-reads the
-    file, which costs nothing on the happy path.
+    file, which costs nothing on the happy path. ``split`` must be the rule the file's reader
+    used (:func:`qrels_fields` for qrels), or the line is not found.
     """
     for line_no, line in read_lines(path):
-        parts = line.split(sep)
+        parts = split(line)
         if len(parts) > column and parts[column].strip() == value:
             return line_no
     return None
@@ -339,11 +427,10 @@ def check_qrels_against_queries(
     missing = [qid for qid in qrels if qid not in queries]
     if not missing:
         return
-    first = missing[0]
-    sep = "\t" if Path(path).suffix == ".tsv" else None
     raise DataFormatError(
         path,
-        line_of_field(path, first, column=column, sep=sep),
+        # an ir_datasets id (irds:...) has no lines to point at
+        line_of_field(path, missing[0], column, qrels_fields) if Path(path).is_file() else None,
         f"the qrels judge queries that are not in the topics: {_describe(missing, len(missing))}.",
         "add the missing topics or remove their judgments (are qrels and topics of one "
         "collection and split?).",

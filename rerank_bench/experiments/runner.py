@@ -232,8 +232,10 @@ def plan(
 
     A condition runs once per dataset of its ``expected`` block, with ``dataset=<name>``
     appended unless its overrides already select that dataset. Each cell's overrides are
-    composed with Hydra (not run) for its data fingerprint, so a condition that does not compose
-    fails here, before any cell has run.
+    composed with Hydra (not run) for its data fingerprint, resolved, and checked against the
+    classes the pipeline would build (:func:`~rerank_bench.config_checks.check_targets`: an
+    unknown ``+`` key, a ``???`` left unset), so a condition that could not run fails here,
+    before any cell has run, with ``--dry-run`` too.
 
     Args:
         spec: the experiment.
@@ -242,24 +244,36 @@ def plan(
 
     Raises:
         ConfigError: an unknown condition, overrides that select another dataset, or overrides
-            that do not compose.
+            that do not compose or name keys and values the pipeline cannot build from.
     """
     from hydra.errors import HydraException
+    from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     from rerank_bench.config import config_composer
+    from rerank_bench.config_checks import check_targets, composition_fix
 
     code = code or CodeVersion.current()
     cells = []
     with config_composer() as compose:
         for cond, dataset, overrides in _jobs(spec, condition):
+            where = f"{spec.path}: condition {cond.name!r} on {dataset!r}"
             try:
-                data = data_fingerprint(compose(overrides))
+                config = compose(overrides)
+                OmegaConf.to_container(config, resolve=True)  # interpolations resolve too
             except (HydraException, OmegaConfBaseException) as exc:
+                fix = composition_fix(exc, compose, overrides)
                 raise ConfigError(
-                    f"{spec.path}: condition {cond.name!r} on {dataset!r} does not compose: "
-                    f"{exc}. Fix its overrides (or the spec's common_overrides)."
+                    f"{where} does not compose: {fix}"
+                    if fix
+                    else f"{where} does not compose: {exc}. Fix its overrides (or the spec's "
+                    "common_overrides)."
                 ) from None
+            try:
+                check_targets(config, overrides)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+            data = data_fingerprint(config)
             config_hash = _digest({"overrides": overrides, "data": data})
             reuse_key = _digest(
                 {"config": config_hash, "version": code.version, "commit": code.commit}

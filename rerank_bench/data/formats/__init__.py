@@ -20,8 +20,8 @@ One module per layout, so that adding or fixing one never touches the others:
 * :mod:`~rerank_bench.data.formats.common`: what several layouts share (adding a query,
   stripping markup).
 
-All reading goes through :func:`rerank_bench.data.io.read_lines` (UTF-8 check, missing and empty
-files), so every format reports bad input the same way.
+All reading goes through :func:`rerank_bench.data.io.read_lines` (UTF-8 check, byte-order mark
+dropped, missing and empty files), so every format reports bad input the same way.
 """
 
 from __future__ import annotations

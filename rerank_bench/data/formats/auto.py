@@ -15,7 +15,7 @@ from rerank_bench.data.formats.smart import iter_smart_docs, read_smart_queries
 from rerank_bench.data.formats.trec_docs import iter_trec_docs
 from rerank_bench.data.formats.trec_topics import read_trec_topics
 from rerank_bench.data.formats.tsv import iter_tsv_docs, read_tsv_queries
-from rerank_bench.data.io import first_line, read_trec_qrels, read_tsv_qrels
+from rerank_bench.data.io import first_line, qrels_fields, read_trec_qrels, read_tsv_qrels
 from rerank_bench.data.records import Corpus, Doc, Qrels, Queries
 from rerank_bench.errors import DataFormatError
 
@@ -58,7 +58,7 @@ def sniff_format(path: str | Path, kind: Kind) -> str:
     line = first_line(path)
     stripped = line.lstrip()
     if kind == "qrels":
-        fields = line.split("\t") if "\t" in line else line.split()
+        fields = qrels_fields(line)
         if len(fields) == 4:
             return "trec"
         if len(fields) == 3:
