@@ -27,7 +27,7 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from rerank_bench.cache import CacheDir
-from rerank_bench.data.io import atomic_write, read_trec_run, write_trec_run
+from rerank_bench.data.io import atomic_write, read_trec_run, require_finite, write_trec_run
 from rerank_bench.data.records import Corpus, Dataset, Queries, Run, ranking
 from rerank_bench.errors import ConfigError, DryRunStop
 from rerank_bench.evaluation.metrics import (
@@ -161,6 +161,7 @@ def _first_stage(
         start = time.perf_counter()
         run = retriever.retrieve(corpus, queries, k)
         seconds = time.perf_counter() - start
+        require_finite(run, f"first stage {retriever.name}")
         write_trec_run(run, folder / "run.trec", tag=retriever.name)
         (folder / "timing.json").write_text(json.dumps({"seconds": seconds}), "utf-8")
 
@@ -334,6 +335,8 @@ def run(cfg: DictConfig) -> RunResult:
                 mlflow.end_run()  # an estimate is a finished run, not a failed one
                 raise
             _log_costs(reranker)
+            _log_truncation(reranker)
+            require_finite(final, f"re-ranker {system}")  # before anything is evaluated
         metrics = list(cfg.eval.metrics)
         judged_only = bool(cfg.eval.judged_only)
         base_eval = evaluate(split, first, metrics, judged_only=judged_only, rel_level=rel_level)
@@ -485,6 +488,13 @@ def _log_dry_run(stop: DryRunStop) -> None:
 def _log_costs(stage: object) -> None:
     """Log what a paid stage (API embeddings, API re-ranking) spent: tokens, requests, USD."""
     summary = getattr(stage, "cost_summary", None)
+    if callable(summary):
+        mlflow.log_metrics({k: float(v) for k, v in summary().items()})
+
+
+def _log_truncation(stage: object) -> None:
+    """Log how many queries and documents a model's window cut (one summary per stage)."""
+    summary = getattr(stage, "truncation_summary", None)
     if callable(summary):
         mlflow.log_metrics({k: float(v) for k, v in summary().items()})
 

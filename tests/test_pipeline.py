@@ -154,3 +154,27 @@ def test_cached_rescoring_is_not_reported_as_throughput(home: Path, data_root: P
     assert again["rerank_pairs_scored"] == 0 and again["rerank_pairs_cached"] == 50
     assert "pairs_per_s_rerank" not in again  # served by the score cache: no throughput claim
     assert again["ndcg_at_10"] == first["ndcg_at_10"]
+    assert first["rerank_docs_seen"] > 0 and "rerank_docs_truncated" in first  # one summary
+    assert again["rerank_docs_seen"] == 0  # nothing tokenised: every pair came from the cache
+
+
+def test_a_reranker_scoring_nan_fails_before_anything_is_evaluated(
+    home: Path, data_root: Path, tmp_path: Path
+) -> None:
+    """NaN has no rank order: a re-ranker's NaN scores are an error naming it, not a number."""
+    import torch
+    from _neural_helpers import tiny_bert
+    from transformers import AutoModelForSequenceClassification
+
+    from rerank_bench.errors import ScoreError
+
+    folder = tiny_bert(tmp_path / "nan-model")
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder))
+    with torch.no_grad():
+        model.classifier.bias.fill_(float("nan"))
+    model.save_pretrained(str(folder))
+    with pytest.raises(ScoreError, match="re-ranker bm25>>cross_encoder: query .* has score nan"):
+        run_overrides(["dataset=dl19_tiny", "reranker=cross_encoder",
+                       f"reranker.model={folder}", "reranker.depth=5"])
+    (run,) = _client(home).search_runs(["1"])
+    assert run.info.status == "FAILED" and "ndcg_at_10" not in run.data.metrics
