@@ -472,9 +472,10 @@ def _scores(member: Reranker | None, corpus: Corpus, queries: Queries, candidate
 def _open_run(
     cfg: DictConfig, uri: str, system: str, tags: dict[str, str], resume_run_id: str | None = None
 ) -> AbstractContextManager[mlflow.ActiveRun]:
-    """The MLflow run of this job: named after its system, tagged (plus ``tracking.tags``), with
-    the resolved config as its parameters."""
-    return start_run(uri, cfg.tracking.experiment, system, {**tags, **cfg.tracking.tags},
+    """The MLflow run of this job: named ``tracking.run_name`` (default: its system), tagged (plus
+    ``tracking.tags``), with the resolved config as its parameters."""
+    name = cfg.tracking.get("run_name") or system
+    return start_run(uri, cfg.tracking.experiment, name, {**tags, **cfg.tracking.tags},
                      cast(dict, OmegaConf.to_container(cfg, resolve=True)),
                      cfg.tracking.artifact_location, resume_run_id=resume_run_id)
 

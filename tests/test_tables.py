@@ -255,16 +255,18 @@ def test_cli_writes_table_and_plots_and_logs_them(tmp_path: Path) -> None:
     assert code == 0
     assert "\\begin{tabular}" in out.read_text(encoding="utf-8")
     plots = sorted(p.name for p in (tmp_path / "plots").iterdir())
-    assert plots == [
+    assert plots == [  # the depths are three conditions: three rows, not three "seeds" of one
         "depth_ndcg_at_10.png",
-        "per_query_scifact_bm25+finetuned_vs_bm25.png",
+        *(f"per_query_scifact_bm25+finetuned__reranker.depth_{d}__vs_bm25.png"
+          for d in (100, 10, 50)),
         "training_curves.png",
     ]
     assert all((tmp_path / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in plots)
     store = RunStore(uri)
     finetuned = [r for r in store.search("sweep") if r.system == "bm25>>finetuned"]
     logged = {a.path for r in finetuned for a in store.client.list_artifacts(r.run_id, "plots")}
-    assert logged == {"plots/per_query_scifact_bm25+finetuned_vs_bm25.png"}
+    assert logged == {f"plots/per_query_scifact_bm25+finetuned__reranker.depth_{d}__vs_bm25.png"
+                      for d in (10, 50, 100)}
 
 
 def test_cli_reports_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -287,3 +289,21 @@ def test_collapsed_trainings_are_flagged_in_the_table(tmp_path: Path) -> None:
     assert table.row_labels == ("bm25", "bm25>>ft ⚠", "bm25>>ok")
     markdown = table.to_markdown()
     assert "| bm25>>ft ⚠ |" in markdown and "training collapsed" in markdown
+
+
+def test_conditions_sharing_a_system_are_rows_of_their_own(tmp_path: Path) -> None:
+    """Three trainings of one system on different labels are three rows (they were merged as
+    "superseded"); the seeds of one condition share a row; a re-run of a seed supersedes it."""
+    uri, artifacts = store_uri(tmp_path / "store")
+    rng = np.random.default_rng(3)
+    base = rng.random(len(QIDS)) * 0.6
+    for labels, seed in (("clicks", 1), ("votes", 1), ("truth", 1), ("truth", 2), ("truth", 2)):
+        log_run(uri, artifacts, "story", "bm25>>finetuned", "helpdesk",
+                {"ndcg@10": _scores(rng, base, 0.1, 0.05)}, seed=seed,
+                params={"labels": {"method": labels}})
+    store = RunStore(uri)
+    table = tabulate(store.search("story"), TableSpec(metrics=("ndcg@10",)), store.per_query)
+    assert table.row_keys == tuple(f"bm25>>finetuned (labels.method={m})"
+                                   for m in ("clicks", "votes", "truth"))
+    assert [c[0].n_runs for c in table.cells] == [1, 1, 2]
+    assert any("1 older run(s) of the same condition and seed" in n for n in table.notes)

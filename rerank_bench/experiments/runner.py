@@ -349,6 +349,7 @@ def reproduce(
                 *cell.overrides,
                 f"tracking.uri='{tracking_uri}'",
                 f"tracking.experiment='{spec.mlflow_experiment}'",
+                f"tracking.run_name='{_quoted(cell.condition.display)}'",
                 *(f"+tracking.tags.{k}='{v}'" for k, v in tags.items()),
             ]
             result = runner(overrides)
@@ -372,6 +373,12 @@ def reproduce(
             if on_check is not None:
                 on_check(check)
     return ReproReport(spec, tuple(checks), run_ids, frozenset(reused), tracking_uri, code)
+
+
+def _quoted(text: str) -> str:
+    """``text`` for a single-quoted Hydra override value (display names hold spaces, ``>>``,
+    commas and parentheses)."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def _reusable(

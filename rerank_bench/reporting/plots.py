@@ -19,6 +19,7 @@ from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.significance import align
 from rerank_bench.reporting.runs import RunRecord, RunStore
 from rerank_bench.reporting.tables import Table, metric_label
+from rerank_bench.reporting.tables.grid import row_keys
 
 __all__ = [
     "depth_series",
@@ -157,15 +158,19 @@ def training_histories(
     store: RunStore,
     runs: Sequence[RunRecord],
     keys: Sequence[str] = ("rank/train/loss", "rank/val/ndcg_at_10"),
+    by: str = "run_name",
 ) -> dict[str, dict[str, list[tuple[int, float]]]]:
-    """``{key: {run label: [(step, value), ...]}}`` for runs that logged a curve.
+    """``{key: {run label: [(step, value), ...]}}`` for runs that logged a curve, labelled by
+    their row key (``by``, told apart per condition: see :func:`row_keys`).
 
     A key is also looked up with ``/`` replaced by ``_`` (``train_loss``), since MLflow accepts
     both spellings.
     """
     curves: dict[str, dict[str, list[tuple[int, float]]]] = {key: {} for key in keys}
+    names = row_keys(runs, by)
     for run in runs:
-        label = f"{run.system} (seed {run.seed})" if run.seed else run.system
+        name = names.get(run.run_id, run.run_name)
+        label = f"{name} (seed {run.seed})" if run.seed else name
         for key in keys:
             for candidate in (key, key.replace("/", "_")):
                 if candidate in run.metrics:

@@ -17,7 +17,7 @@ from rerank_bench.reporting.tables.labels import metric_label
 from rerank_bench.reporting.tables.model import Column
 from rerank_bench.reporting.tables.spec import TableSpec
 
-__all__ = ["RunGroup", "group_runs", "table_columns"]
+__all__ = ["RunGroup", "group_runs", "row_keys", "table_columns"]
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +45,17 @@ def group_runs(
     rows, columns = spec.rows, spec.columns
     grid: dict[tuple[str, str], RunGroup] = {}
     seen_seeds: dict[tuple[str, str], dict[str, int]] = {}
-    row_keys: list[str] = []
+    found_rows: list[str] = []
     col_keys: list[str] = []
     skipped = 0
+    labels = row_keys(runs, rows, columns)
     for run in sorted(runs, key=lambda r: r.start_time):
-        row, col = run.field(rows), run.field(columns)
+        row, col = labels.get(run.run_id), run.field(columns)
         if row is None or col is None:
             skipped += 1
             continue
-        if row not in row_keys:
-            row_keys.append(row)
+        if row not in found_rows:
+            found_rows.append(row)
         if col not in col_keys:
             col_keys.append(col)
         group = grid.setdefault((row, col), RunGroup())
@@ -76,9 +77,56 @@ def group_runs(
         notes.append(f"{skipped} run(s) without a {rows!r} or {columns!r} value are not shown.")
     duplicates = sum(g.duplicates for g in grid.values())
     if duplicates:
-        notes.append(f"{duplicates} older run(s) repeating a seed were superseded by newer ones.")
+        notes.append(f"{duplicates} older run(s) of the same condition and seed were superseded by "
+                     "newer ones.")
         log.warning("%d older duplicate runs ignored (same row, column and seed)", duplicates)
-    return grid, _order(row_keys, spec.row_order), _order(col_keys, spec.column_order), notes
+    return grid, _order(found_rows, spec.row_order), _order(col_keys, spec.column_order), notes
+
+
+_NOT_A_CONDITION = ("seed", "tracking.", "paths.")
+"""Params that do not make another condition: the seed (a cell's runs are its seeds) and where
+results go."""
+
+
+def _condition(run: RunRecord) -> str:
+    """What identifies a run's condition: its job key (tag), else its params bar the seed."""
+    return run.tags.get("job_key") or repr(sorted(
+        (k, v) for k, v in run.params.items() if not k.startswith(_NOT_A_CONDITION)
+    ))
+
+
+def row_keys(runs: Sequence[RunRecord], field: str, columns: str | None = None) -> dict[str, str]:
+    """Run id -> row key: the run's ``field``, told apart where runs of different conditions
+    share it within a column group (``columns``: a run field, e.g. ``dataset``).
+
+    Why: rows were keyed by the system name alone, so a table of a sweep or of a reproduction
+    whose conditions share a system (``bm25>>finetuned`` trained on clicks, on votes, on
+    judgments) kept the newest run and dropped the others as "superseded". Runs of one condition
+    (the same job key, or the same params bar the seed) share a row, as its seeds and re-runs;
+    runs of different conditions under one value get the params that differ appended
+    (``bm25 (retriever.k1=0.6)``). Runs without the field are left out.
+    """
+    groups: dict[tuple[str, str | None], list[RunRecord]] = {}
+    for run in runs:
+        value = run.field(field)
+        if value is not None:
+            column = run.field(columns) if columns else None
+            groups.setdefault((value, column), []).append(run)
+    keys: dict[str, str] = {}
+    for (value, _), group in groups.items():
+        if len({_condition(r) for r in group}) == 1:
+            keys.update((r.run_id, value) for r in group)
+            continue
+        differing = sorted({
+            k for r in group for k in r.params
+            if not k.startswith(_NOT_A_CONDITION)
+            and len({other.params.get(k) for other in group}) > 1
+        })
+        for run in group:
+            shown = ", ".join(f"{k}={run.params.get(k)}" for k in differing[:3])
+            more = ", ..." if len(differing) > 3 else ""
+            keys[run.run_id] = f"{value} ({shown}{more})" if shown else value
+    return keys
 
 
 def _order(found: list[str], preferred: Sequence[str] | None) -> list[str]:
