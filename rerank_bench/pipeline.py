@@ -477,7 +477,8 @@ def _open_run(
     name = cfg.tracking.get("run_name") or system
     return start_run(uri, cfg.tracking.experiment, name, {**tags, **cfg.tracking.tags},
                      cast(dict, OmegaConf.to_container(cfg, resolve=True)),
-                     cfg.tracking.artifact_location, resume_run_id=resume_run_id)
+                     cfg.tracking.artifact_location, resume_run_id=resume_run_id,
+                     parent_run_id=cfg.tracking.get("parent_run_id"))
 
 
 def _log_dry_run(stop: DryRunStop) -> None:

@@ -288,6 +288,11 @@ def test_reproduce_runs_resumes_and_writes_results(
     assert run.tags["repro_condition"] == "replay" and run.tags["repro_experiment"] == "tiny"
     assert run.tags["repro_config_hash"] == plan(spec)[0].config_hash
     assert run.tags[REUSE_KEY_TAG] == plan(spec)[0].reuse_key and run.tags["git_commit"] == CLEAN
+    assert run.run_name == spec.condition("replay").display  # the condition's display name
+    client = RunStore(env).client
+    parents = {client.get_run(i).data.tags["mlflow.parentRunId"] for i in first.run_ids.values()}
+    (parent,) = [client.get_run(i) for i in parents]  # both cells nested under one run
+    assert parent.info.run_name == "reproduce tiny" and parent.info.status == "FINISHED"
 
     # The recorded value now checks OK, and nothing is re-run: finished runs are reused.
     spec = load_spec(_spec(tmp_path, text.replace("EXPECTED", f"{value:.6f}")))

@@ -89,7 +89,12 @@ def test_cli_multirun_makes_one_mlflow_run_per_job(home: Path, data_root: Path) 
     runs = _client(home).search_runs(
         [_client(home).get_experiment_by_name("rerank-bench").experiment_id]
     )
-    assert sorted(r.data.params["retriever.k1"] for r in runs) == ["0.9", "1.2"]
+    (parent,) = [r for r in runs if "sweep_dir" in r.data.tags]  # one parent run per sweep
+    jobs = [r for r in runs if r is not parent]
+    assert sorted(r.data.params["retriever.k1"] for r in jobs) == ["0.9", "1.2"]
+    assert {r.data.tags["mlflow.parentRunId"] for r in jobs} == {parent.info.run_id}
+    assert parent.info.status == "FINISHED" and "--multirun" in parent.data.tags["command"]
+    assert all(r.data.tags["git_dirty"] in ("true", "false") for r in runs)
 
 
 def test_cli_help_and_user_errors(home: Path, tmp_path: Path) -> None:

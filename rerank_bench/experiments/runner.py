@@ -335,44 +335,80 @@ def reproduce(
     checks: list[Check] = []
     run_ids: dict[tuple[str, str], str] = {}
     reused: set[tuple[str, str]] = set()
-    for cell in plan(spec, condition, code):
-        key = (cell.condition.name, cell.dataset)
-        record = None if force else _reusable(tracking_uri, spec, cell, code, reuse_any_commit)
-        if record is None:
-            tags = {
-                CONFIG_HASH_TAG: cell.config_hash,
-                REUSE_KEY_TAG: cell.reuse_key,
-                CONDITION_TAG: cell.condition.name,
-                EXPERIMENT_TAG: spec.name,
-            }
-            overrides = [
-                *cell.overrides,
-                f"tracking.uri='{tracking_uri}'",
-                f"tracking.experiment='{spec.mlflow_experiment}'",
-                f"tracking.run_name='{_quoted(cell.condition.display)}'",
-                *(f"+tracking.tags.{k}='{v}'" for k, v in tags.items()),
-            ]
-            result = runner(overrides)
-            record = RunStore(tracking_uri).get(result.run_id)
-        else:
-            reused.add(key)
-        run_ids[key] = record.run_id
-        for metric, expected in cell.condition.expected[cell.dataset].items():
-            got = record.metric(metric)
-            check = Check(
-                cell.condition.name,
-                cell.dataset,
-                metric,
-                expected,
-                got,
-                verdict(expected, got, cell.condition.tolerance),
-                cell.condition.tolerance,
-                record.run_id,
-            )
-            checks.append(check)
-            if on_check is not None:
-                on_check(check)
+    parent = _Parent(tracking_uri, spec)
+    with parent:
+        for cell in plan(spec, condition, code):
+            key = (cell.condition.name, cell.dataset)
+            record = None if force else _reusable(tracking_uri, spec, cell, code, reuse_any_commit)
+            if record is None:
+                result = runner([*cell.overrides, *_tracking_overrides(tracking_uri, spec, cell),
+                                 f"tracking.parent_run_id={parent.run_id()}"])
+                record = RunStore(tracking_uri).get(result.run_id)
+            else:
+                reused.add(key)
+            run_ids[key] = record.run_id
+            for metric, expected in cell.condition.expected[cell.dataset].items():
+                got = record.metric(metric)
+                check = Check(
+                    cell.condition.name,
+                    cell.dataset,
+                    metric,
+                    expected,
+                    got,
+                    verdict(expected, got, cell.condition.tolerance),
+                    cell.condition.tolerance,
+                    record.run_id,
+                )
+                checks.append(check)
+                if on_check is not None:
+                    on_check(check)
     return ReproReport(spec, tuple(checks), run_ids, frozenset(reused), tracking_uri, code)
+
+
+class _Parent:
+    """The reproduction's parent run, opened when its first cell runs (a reproduction that
+    reuses every cell makes none) and closed FINISHED, or FAILED when a cell raised."""
+
+    def __init__(self, tracking_uri: str, spec: ExperimentSpec) -> None:
+        self.tracking_uri, self.spec = tracking_uri, spec
+        self._id: str | None = None
+
+    def run_id(self) -> str:
+        if self._id is None:
+            from rerank_bench.reporting.runs import default_artifact_root
+            from rerank_bench.tracking.parents import open_parent
+            from rerank_bench.tracking.writer import resolve_tracking_uri
+
+            self._id = open_parent(resolve_tracking_uri(self.tracking_uri),
+                                   self.spec.mlflow_experiment, default_artifact_root(),
+                                   f"reproduce {self.spec.name}", {EXPERIMENT_TAG: self.spec.name})
+        return self._id
+
+    def __enter__(self) -> _Parent:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._id is not None:
+            from rerank_bench.tracking.parents import close_parent
+            from rerank_bench.tracking.writer import resolve_tracking_uri
+
+            close_parent(resolve_tracking_uri(self.tracking_uri), self._id, failed=kind is not None)
+
+
+def _tracking_overrides(tracking_uri: str, spec: ExperimentSpec, cell: Cell) -> list[str]:
+    """Where a cell's run goes and what it is called and tagged (not part of its reuse key)."""
+    tags = {
+        CONFIG_HASH_TAG: cell.config_hash,
+        REUSE_KEY_TAG: cell.reuse_key,
+        CONDITION_TAG: cell.condition.name,
+        EXPERIMENT_TAG: spec.name,
+    }
+    return [
+        f"tracking.uri='{tracking_uri}'",
+        f"tracking.experiment='{spec.mlflow_experiment}'",
+        f"tracking.run_name='{_quoted(cell.condition.display)}'",
+        *(f"+tracking.tags.{k}='{v}'" for k, v in tags.items()),
+    ]
 
 
 def _quoted(text: str) -> str:

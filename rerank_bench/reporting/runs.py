@@ -19,6 +19,7 @@ from typing import Any
 
 from rerank_bench.errors import ConfigError, DataFormatError, EvaluationError
 from rerank_bench.evaluation.metrics import metric_key
+from rerank_bench.tracking.names import KIND_TAG
 
 __all__ = [
     "PER_QUERY_ARTIFACT",
@@ -255,6 +256,8 @@ class RunStore:
             experiments: one or several experiment names.
             filter_string: an MLflow search filter, e.g. ``"tags.dataset = 'scifact'"``.
             statuses: run statuses to keep (unfinished and failed runs are left out by default).
+                Parent runs of sweeps and reproductions (tag ``run_kind=parent``) hold no
+                results and are always left out.
 
         Raises:
             ConfigError: an unknown experiment or an invalid filter.
@@ -279,7 +282,8 @@ class RunStore:
                     f"MLflow rejected the filter {filter_string!r}: {exc.message}. Fix: use the "
                     "MLflow search syntax, e.g. \"tags.dataset = 'scifact'\"."
                 ) from None
-            records.extend(_record(run) for run in page if run.info.status in statuses)
+            records.extend(_record(run) for run in page if run.info.status in statuses
+                           and run.data.tags.get(KIND_TAG) != "parent")
             token = page.token
             if not token:
                 break

@@ -15,6 +15,7 @@ __all__ = [
     "COLLAPSE_TAG",
     "CONFIG_ARTIFACT",
     "FIRST_STAGE_RUN_ARTIFACT",
+    "KIND_TAG",
     "MODEL_ALONE_COLLAPSE_TAG",
     "MODEL_ARTIFACT",
     "PER_QUERY_ARTIFACT",
@@ -34,6 +35,9 @@ MODEL_ARTIFACT = "model"
 """Folder of the model the run re-ranked with (the chain's scored stage)."""
 ARTIFACTS = (RUN_ARTIFACT, FIRST_STAGE_RUN_ARTIFACT, PER_QUERY_ARTIFACT, CONFIG_ARTIFACT,
              TABLE_ARTIFACT)
+
+KIND_TAG = "run_kind"
+"""``parent`` on the parent run of a sweep or a reproduction: readers of results leave it out."""
 
 COLLAPSE_TAG = "status_collapse"
 """``true`` when the run's system is no better than its first stage on dev (tables mark it ⚠)."""

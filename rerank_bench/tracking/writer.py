@@ -33,6 +33,7 @@ from rerank_bench.tracking.store import (
 )
 
 __all__ = [
+    "code_tags",
     "download_model",
     "flatten",
     "git_commit",
@@ -115,6 +116,22 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def code_tags() -> dict[str, str]:
+    """The code that makes a run: ``git_commit`` (``-dirty`` with uncommitted changes),
+    ``git_dirty``, ``rerank_bench_version`` and ``version.<package>``."""
+    try:
+        version = importlib.metadata.version("rerank-bench")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    commit = git_commit()
+    return {
+        "git_commit": commit,
+        "git_dirty": str(commit.endswith("-dirty")).lower(),
+        "rerank_bench_version": version,
+        **package_versions(),
+    }
+
+
 def log_params_once(params: Mapping[str, str]) -> None:
     """Log params to the active run, keeping values it already has (MLflow refuses changes).
 
@@ -141,27 +158,27 @@ def start_run(
     params: Mapping[str, Any],
     artifact_location: str | None = None,
     resume_run_id: str | None = None,
+    parent_run_id: str | None = None,
 ) -> Iterator[mlflow.ActiveRun]:
     """Open an MLflow run with tags and (flattened, redacted, truncated) params.
 
     With ``resume_run_id`` the run is re-opened instead of created (an interrupted job run again
     in its own folder continues its run): params it already has are kept, new ones are added.
+    With ``parent_run_id`` it is nested under that run (a sweep's or a reproduction's).
     A run that raises is marked FAILED by MLflow and its exception propagates.
     """
     uri = resolve_tracking_uri(uri)
     mlflow.set_tracking_uri(uri)
     experiment_id = prepare_experiment(uri, experiment, artifact_location)
     close_orphans(uri, experiment_id, keep=resume_run_id)
-    try:
-        version = importlib.metadata.version("rerank-bench")
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
+    from rerank_bench.tracking.parents import PARENT_TAG, command_line
+
     all_tags = {
-        "git_commit": git_commit(),
-        "rerank_bench_version": version,
-        **package_versions(),
+        **code_tags(),
+        "command": command_line(),
         **{k: str(v) for k, v in tags.items()},
         PROCESS_TAG: current_process(),  # a run of a killed job is closed by the next job
+        **({PARENT_TAG: parent_run_id} if parent_run_id else {}),
     }
     if resume_run_id is not None:
         log.info("resuming MLflow run %s", resume_run_id)
