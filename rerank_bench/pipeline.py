@@ -45,6 +45,7 @@ from rerank_bench.retrieval.base import Retriever
 from rerank_bench.retrieval.tuned_fusion import DEFAULT_WEIGHTS, restrict, tune_fusion
 from rerank_bench.tracking import log_params_once, resolve_tracking_uri, start_run
 from rerank_bench.tracking import names as tracked
+from rerank_bench.tracking.inputs import log_dataset
 from rerank_bench.tracking.training import (
     log_collapse,
     log_curves,
@@ -321,6 +322,10 @@ def run(cfg: DictConfig) -> RunResult:
         with atomic_write(out / RUN_ID_FILE) as handle:
             handle.write(run_id + "\n")
         log_params_once({"fingerprint.retriever": json.dumps(retriever.cache_key())})
+        location = cfg.dataset.get("path")
+        log_dataset(dataset, split, location, "evaluation")
+        if training is not None and source.train_split:
+            log_dataset(dataset, dataset.split(source.train_split), location, "training")
         _log_costs(retriever)
         if training is not None:
             _log_training(training)

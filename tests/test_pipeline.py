@@ -183,3 +183,13 @@ def test_a_reranker_scoring_nan_fails_before_anything_is_evaluated(
                        f"reranker.model={folder}", "reranker.depth=5"])
     (run,) = _client(home).search_runs(["1"])
     assert run.info.status == "FAILED" and "ndcg_at_10" not in run.data.metrics
+
+
+def test_the_evaluated_split_is_a_logged_mlflow_dataset_input(home: Path, data_root: Path) -> None:
+    first = run_overrides(["dataset=scifact"])
+    again = run_overrides(["dataset=scifact", "retriever.k1=1.2"])
+    inputs = [_client(home).get_run(r.run_id).inputs.dataset_inputs for r in (first, again)]
+    (one,), (two,) = inputs
+    assert one.dataset.name == "scifact/test" and [t.value for t in one.tags] == ["evaluation"]
+    assert one.dataset.source_type == "local" and "scifact" in one.dataset.source
+    assert one.dataset.digest == two.dataset.digest  # the same data, the same digest

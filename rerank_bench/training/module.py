@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from rerank_bench.errors import ConfigError, RerankBenchError
 from rerank_bench.inference import InferenceSettings, encode_texts, score_pairs
+from rerank_bench.inference.tokenize import TruncationTally
 from rerank_bench.training.data import RerankBatch
 
 __all__ = ["BiEncoderModule", "NonFiniteLossError", "RankingModule", "RerankModule"]
@@ -93,6 +94,7 @@ class RankingModule(pl.LightningModule):
         self.tokenizer = tokenizer
         self.inference = inference or InferenceSettings(show_progress=False)
         self._batch_start = 0.0
+        self._dev_truncation_logged = False
         self.pairs_seen = 0
         self.train_seconds = 0.0
 
@@ -105,18 +107,30 @@ class RankingModule(pl.LightningModule):
 
     def score_dev(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
         """Scores of aligned (query, document) pairs by the model as it is now (validation): in
-        eval mode (dropout off), on the device it trains on, then back to its previous mode."""
+        eval mode (dropout off), on the device it trains on, then back to its previous mode.
+
+        The dev pairs are the same at every validation, so their truncation is logged once.
+        """
         if not queries:
             return np.zeros(0, dtype=np.float32)
         was_training = self.model.training
         self.model.eval()
+        truncation = TruncationTally()
         try:
-            return self._score(queries, docs, self._eval_settings())
+            scores = self._score(queries, docs, self._eval_settings(), truncation)
         finally:
             self.model.train(was_training)
+        if not self._dev_truncation_logged:
+            log.info("validation: %s", truncation.describe())
+            self._dev_truncation_logged = True
+        return scores
 
     def _score(
-        self, queries: Sequence[str], docs: Sequence[str], settings: InferenceSettings
+        self,
+        queries: Sequence[str],
+        docs: Sequence[str],
+        settings: InferenceSettings,
+        truncation: TruncationTally,
     ) -> np.ndarray:
         raise NotImplementedError
 
@@ -142,7 +156,8 @@ class RankingModule(pl.LightningModule):
                 value = loss(group_scores, batch.teacher_scores.to(scores.device))
             else:
                 value = loss(scores, labels.to(scores.device))
-            self.log(f"train/{name}", value.detach(), on_step=True, prog_bar=False)
+            if len(self.losses) > 1:  # one loss is train/loss itself: no second spelling
+                self.log(f"train/{name}", value.detach(), on_step=True, prog_bar=False)
             total = total + weight * value
         if not torch.isfinite(total):
             raise NonFiniteLossError(
@@ -214,11 +229,15 @@ class RerankModule(RankingModule):
         return scores, batch.labels, scores
 
     def _score(
-        self, queries: Sequence[str], docs: Sequence[str], settings: InferenceSettings
+        self,
+        queries: Sequence[str],
+        docs: Sequence[str],
+        settings: InferenceSettings,
+        truncation: TruncationTally,
     ) -> np.ndarray:
         """Raw logits."""
         return score_pairs(self.model, self.tokenizer, queries, docs, settings, "none",
-                           "validation")
+                           "validation", truncation)
 
 
 class BiEncoderModule(RankingModule):
@@ -270,13 +289,19 @@ class BiEncoderModule(RankingModule):
         return scores, labels, scores.gather(1, columns)
 
     def _score(
-        self, queries: Sequence[str], docs: Sequence[str], settings: InferenceSettings
+        self,
+        queries: Sequence[str],
+        docs: Sequence[str],
+        settings: InferenceSettings,
+        truncation: TruncationTally,
     ) -> np.ndarray:
         """Cosine of the separately embedded query and document of each pair."""
         unique_q, q_index = np.unique(np.asarray(queries, dtype=object), return_inverse=True)
         unique_d, d_index = np.unique(np.asarray(docs, dtype=object), return_inverse=True)
         q_settings = replace(settings, max_length=self.query_max_length, query_max_length=None)
         d_settings = replace(settings, query_max_length=None)
-        q_vec = encode_texts(self.model, self.tokenizer, list(unique_q), q_settings)
-        d_vec = encode_texts(self.model, self.tokenizer, list(unique_d), d_settings)
+        q_vec = encode_texts(self.model, self.tokenizer, list(unique_q), q_settings,
+                             truncation=truncation, side="query")
+        d_vec = encode_texts(self.model, self.tokenizer, list(unique_d), d_settings,
+                             truncation=truncation, side="doc")
         return np.einsum("ij,ij->i", q_vec[q_index], d_vec[d_index]).astype(np.float32)
