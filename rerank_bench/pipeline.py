@@ -328,7 +328,7 @@ def run(cfg: DictConfig) -> RunResult:
             log_dataset(dataset, dataset.split(source.train_split), location, "training")
         _log_costs(retriever)
         if training is not None:
-            _log_training(training)
+            _log_training(training, cfg.tracking)
         final = first
         if reranker is not None:
             log_params_once({"fingerprint.reranker": json.dumps(reranker.cache_key())})
@@ -402,8 +402,9 @@ def _reused_result(record: RunRecord, uri: str, out: Path) -> RunResult:
                      reused=True)
 
 
-def _log_training(training: _Training) -> None:
-    """Curves and summaries of every stage; the scored model; its collapse verdict."""
+def _log_training(training: _Training, tracking: DictConfig) -> None:
+    """Curves and summaries of every stage; the scored model (also as an MLflow model, unless
+    ``tracking.mlflow_model`` is false); its collapse verdict."""
     for stage, trained in training.result.models.items():
         log_curves(stage, trained.curves)
         summary = trained.summary
@@ -412,6 +413,11 @@ def _log_training(training: _Training) -> None:
     scored = training.scored
     log_collapse(scored.summary.collapsed, scored.summary.collapse_reason)
     log_model(scored.path)
+    if tracking.get("mlflow_model", True):
+        from rerank_bench.tracking.pyfunc import log_pyfunc
+
+        log_pyfunc(scored.path, scored.kind, scored.max_length, scored.query_max_length,
+                   tracking.get("register_model"))
 
 
 def _rerank(

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _neural_helpers import tiny_bert
 from mlflow.tracking import MlflowClient
@@ -116,12 +117,29 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     assert "model/config.json" in {a.path for a in client.list_artifacts(result.run_id, "model")}
     assert (result.output_dir / RUN_ID_FILE).read_text().strip() == result.run_id
+    # the scored model is an MLflow model too: loaded by MLflow alone, it scores text pairs as
+    # the run's re-ranker does
+    import mlflow
+
+    from rerank_bench.reranking.trained import reranker_for
+
+    mlflow.set_tracking_uri(f"sqlite:///{home / 'mlflow.db'}")
+    loaded = mlflow.pyfunc.load_model(f"runs:/{result.run_id}/reranker")
+    pairs = {"query": ["wifi drops in the library", "reset my password"],
+             "document": ["Library WiFi troubleshooting", "How to reset a password"]}
+    folder = run.data.tags["training.rank.model"]
+    direct = reranker_for("cross_encoder", folder, 64, 16).score(pairs["query"],
+                                                                 pairs["document"])
+    assert np.allclose(loaded.predict(pairs), direct, atol=1e-5)
 
     # the same recipe on the same data is trained once: a sweep over evaluation settings reuses
     # it, and the run that reuses it carries its curves too
     again = run_overrides(
-        [*_train_overrides(tiny_ce, 4), "labels=debiased_ctr", "reranker.depth=3"]
+        [*_train_overrides(tiny_ce, 4), "labels=debiased_ctr", "reranker.depth=3",
+         "tracking.register_model=helpdesk-ce"]
     )
+    (version,) = client.search_model_versions("name = 'helpdesk-ce'")  # and it is registered
+    assert version.run_id == again.run_id
     reused = client.get_run(again.run_id)
     assert reused.data.tags["training.rank.reused"] == "true"
     assert reused.data.tags["training.rank.folder"] == run.data.tags["training.rank.folder"]
