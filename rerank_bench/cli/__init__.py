@@ -60,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["run"] or _ddp_worker():
         from rerank_bench.cli.run import run_hydra
+        from rerank_bench.cli.run_help import register_help_resolver
 
+        register_help_resolver()  # the help template (conf/hydra/help) reads the configs' comments
         # a DDP worker re-runs `python -m rerank_bench <overrides>`: the command word is gone
         return run_hydra(args[1:] if args[:1] == ["run"] else args)
     parser = _parser()

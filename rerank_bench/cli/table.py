@@ -12,6 +12,14 @@ from rerank_bench.evaluation.significance import CORRECTIONS, TESTS
 __all__ = ["add_parser", "run"]
 
 _FORMATS = ("markdown", "latex", "latex-standalone", "csv", "html")
+_FORMAT_ALIASES = {"md": "markdown"}
+"""Short names a format is also known by (``--format md``, as the file extension)."""
+
+
+def _format(name: str) -> str:
+    """The format ``name`` stands for: argparse checks ``choices`` after ``type``, so an alias
+    passes as its format and ``--help`` lists the formats once."""
+    return _FORMAT_ALIASES.get(name, name)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +46,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="MLflow store (default: MLFLOW_TRACKING_URI or .rerank-bench/mlflow.db)",
     )
-    p.add_argument("--rows", default="system", help="run field naming rows (tag or param)")
+    p.add_argument("--rows", default="run_name",
+                   help="run field naming rows: run_name (a reproduction's condition names, else "
+                        "the system), or a tag or param; runs of different conditions under "
+                        "one name get the params that differ appended")
     p.add_argument("--columns", default="dataset", help="run field naming column groups")
     p.add_argument(
         "--metrics",
@@ -65,7 +76,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--order", default=None, help="comma-separated row order")
     p.add_argument("--decimals", type=int, default=4)
     p.add_argument("--caption", default="")
-    p.add_argument("--format", choices=_FORMATS, default="markdown")
+    p.add_argument(
+        "--format",
+        type=_format,
+        choices=_FORMATS,
+        default="markdown",
+        help="output format (md: markdown)",
+    )
     p.add_argument("--output", default=None, help="write here instead of standard output")
     p.add_argument(
         "--plots",
