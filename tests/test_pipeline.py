@@ -95,6 +95,8 @@ def test_cli_multirun_makes_one_mlflow_run_per_job(home: Path, data_root: Path) 
     assert {r.data.tags["mlflow.parentRunId"] for r in jobs} == {parent.info.run_id}
     assert parent.info.status == "FINISHED" and "--multirun" in parent.data.tags["command"]
     assert all(r.data.tags["git_dirty"] in ("true", "false") for r in runs)
+    experiment = _client(home).get_experiment_by_name("rerank-bench")  # UI: the runs table
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
 
 def test_cli_help_and_user_errors(home: Path, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from mlflow.tracking import MlflowClient
 
 __all__ = [
     "END_REASON_TAG",
+    "EXPERIMENT_KIND_TAG",
     "PROCESS_TAG",
     "close_orphans",
     "current_process",
@@ -109,24 +110,36 @@ def store_lock(uri: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+"""Which page MLflow's UI opens an experiment on: its runs table (``custom_model_development``)
+rather than the GenAI view it picks for an experiment without the tag, where no metric shows."""
+
+
 def prepare_experiment(uri: str, experiment: str, artifact_location: str | None) -> str:
     """The id of ``experiment`` in the store at ``uri``, creating store and experiment once.
 
-    Under :func:`store_lock`, so concurrent first jobs do not race through schema creation.
+    Under :func:`store_lock`, so concurrent first jobs do not race through schema creation. The
+    experiment is tagged to open on its runs table in the UI (:data:`EXPERIMENT_KIND_TAG`).
     """
     with store_lock(uri):
         client = MlflowClient(tracking_uri=uri)
         found = client.get_experiment_by_name(experiment)
-        if found is not None:
-            return str(found.experiment_id)
-        location = Path(artifact_location).resolve().as_uri() if artifact_location else None
-        try:
-            return str(client.create_experiment(experiment, artifact_location=location))
-        except MlflowException:  # created meanwhile through a server by another process
-            again = client.get_experiment_by_name(experiment)
-            if again is None:
-                raise
-            return str(again.experiment_id)
+        if found is None:
+            location = Path(artifact_location).resolve().as_uri() if artifact_location else None
+            try:
+                experiment_id = str(client.create_experiment(experiment,
+                                                             artifact_location=location))
+            except MlflowException:  # created meanwhile through a server by another process
+                again = client.get_experiment_by_name(experiment)
+                if again is None:
+                    raise
+                experiment_id, found = str(again.experiment_id), again
+        else:
+            experiment_id = str(found.experiment_id)
+        if found is None or EXPERIMENT_KIND_TAG not in found.tags:
+            client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG,
+                                      "custom_model_development")
+        return experiment_id
 
 
 def close_orphans(uri: str, experiment_id: str, keep: str | None = None) -> list[str]:
