@@ -9,6 +9,7 @@ digest, and the source is where the files were read (a folder, or an ir_datasets
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mlflow
@@ -31,7 +32,9 @@ def _source(location: str | None) -> Any:
     if location and not location.startswith("irds:"):
         path = resolve_path(location)
         if path.exists():
-            return resolve_dataset_source(path.resolve().as_uri())
+            with warnings.catch_warnings():  # MLflow registers the local source twice, and says so
+                warnings.filterwarnings("ignore", "The specified dataset source can be interpreted")
+                return resolve_dataset_source(path.resolve().as_uri())
     return CodeDatasetSource(tags={"location": location or "in code"})
 
 
