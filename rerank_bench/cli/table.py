@@ -46,10 +46,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="MLflow store (default: MLFLOW_TRACKING_URI or .rerank-bench/mlflow.db)",
     )
-    p.add_argument("--rows", default="run_name",
-                   help="run field naming rows: run_name (a reproduction's condition names, else "
-                        "the system), or a tag or param; runs of different conditions under "
-                        "one name get the params that differ appended")
+    p.add_argument("--rows", default="condition",
+                   help="run field naming rows: condition (a reproduction's condition, shown by "
+                        "its display name; else the run name), system, or a tag or param; runs "
+                        "of different conditions under one name get the params that differ "
+                        "appended")
     p.add_argument("--columns", default="dataset", help="run field naming column groups")
     p.add_argument(
         "--metrics",

@@ -158,7 +158,7 @@ def training_histories(
     store: RunStore,
     runs: Sequence[RunRecord],
     keys: Sequence[str] = ("rank/train/loss", "rank/val/ndcg_at_10"),
-    by: str = "run_name",
+    by: str = "condition",
 ) -> dict[str, dict[str, list[tuple[int, float]]]]:
     """``{key: {run label: [(step, value), ...]}}`` for runs that logged a curve, labelled by
     their row key (``by``, told apart per condition: see :func:`row_keys`).

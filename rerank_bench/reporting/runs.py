@@ -104,6 +104,11 @@ class RunRecord:
         return self.tags.get("system") or self.run_name
 
     @property
+    def condition(self) -> str:
+        """The spec condition that made the run (tag ``repro_condition``), else the run name."""
+        return self.tags.get("repro_condition") or self.run_name
+
+    @property
     def dataset(self) -> str | None:
         """Tag ``dataset``."""
         return self.tags.get("dataset")
@@ -119,12 +124,15 @@ class RunRecord:
         return self.tags.get("query_set")
 
     def field(self, key: str) -> str | None:
-        """The value of a grouping key: ``system``, a run attribute, a tag, then a param.
+        """The value of a grouping key: ``system``, ``condition``, a run attribute, a tag, then a
+        param.
 
         ``tags.x`` and ``params.x`` select the source explicitly.
         """
         if key == "system":
             return self.system
+        if key == "condition":
+            return self.condition
         if key in _RUN_ATTRIBUTES:
             return str(getattr(self, key))
         if key.startswith("tags."):

@@ -11,6 +11,7 @@ marks and footnote, and which tables of runs evaluated in memory use too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Concatenate, ParamSpec
 
 from rerank_bench.errors import ConfigError
@@ -54,6 +55,9 @@ def tabulate(
         raise ConfigError(
             "no runs to tabulate. Fix: check --experiment and --filter (only FINISHED runs count)."
         )
+    if spec.rows == "condition" and spec.row_labels is None:  # shown by display name
+        display = {r.condition: r.run_name for r in runs if r.condition != r.run_name}
+        spec = replace(spec, row_labels=display or None)
     grid, row_keys, col_keys, notes = group_runs(runs, spec)
     baseline = spec.baseline
     if baseline is not None and baseline not in row_keys:

@@ -26,8 +26,8 @@ class TableSpec:
     """The settings of one table; every field has the default ``rerank-bench table`` uses.
 
     Attributes:
-        rows: run field that names a row (``run_name``: a reproduction's condition names, else
-            the system; ``system``, a tag such as ``reranker``, a param).
+        rows: run field that names a row (``condition``: a reproduction's condition, else the
+            run name; ``system``, ``run_name``, a tag such as ``reranker``, a param).
         columns: run field that names a column group (``dataset`` by default).
         metrics: metric keys or ranx names; a metric nobody logged is an error.
         baseline: row key to test every other row against; ``None`` for no significance marks.
@@ -46,7 +46,7 @@ class TableSpec:
         row_header: header of the label column; default derived from ``rows``.
     """
 
-    rows: str = "run_name"
+    rows: str = "condition"
     columns: str = "dataset"
     metrics: Sequence[str] = DEFAULT_METRICS
     baseline: str | None = None
