@@ -359,6 +359,9 @@ def run(cfg: DictConfig) -> RunResult:
             extra["re-rank"] = f"{timings['rerank']:.1f}s ({n_pairs} pairs)"
         table = summary_table(dataset.name, split.name, rows, extra)
         _log_results(out, first, final, final_eval, base_eval, reranker is not None, table, cfg)
+        if cfg.tracking.get("plots", True) and (reranker is not None or training is not None):
+            _log_plots(out / "plots", system, retriever.name, final_eval, base_eval, training,
+                       reranker is not None)
         _log_metrics(final_eval, base_eval, timings, n_pairs, len(split.queries), reranker)
 
     return RunResult(
@@ -489,7 +492,8 @@ def _open_run(
     return start_run(uri, cfg.tracking.experiment, name, {**tags, **cfg.tracking.tags},
                      cast(dict, OmegaConf.to_container(cfg, resolve=True)),
                      cfg.tracking.artifact_location, resume_run_id=resume_run_id,
-                     parent_run_id=cfg.tracking.get("parent_run_id"))
+                     parent_run_id=cfg.tracking.get("parent_run_id"),
+                     system_metrics=bool(cfg.tracking.get("system_metrics", False)))
 
 
 def _log_dry_run(stop: DryRunStop) -> None:
@@ -503,6 +507,34 @@ def _log_costs(stage: object) -> None:
     summary = getattr(stage, "cost_summary", None)
     if callable(summary):
         mlflow.log_metrics({k: float(v) for k, v in summary().items()})
+
+
+def _log_plots(folder: Path, system: str, first_stage: str, final: Evaluation,
+               base: Evaluation, training: _Training | None, reranked: bool) -> None:
+    """The run's own plots as artifacts (``plots/``): per-query wins and losses against the first
+    stage, and each training stage's curves with the first stage's dev score as a reference."""
+    from rerank_bench.reporting.plots import plot_per_query_difference, plot_training_curves
+    from rerank_bench.tracking.training import read_curves
+
+    metric = final.metrics[0]
+    if reranked:
+        plot_per_query_difference(final.per_query[metric], base.per_query[metric],
+                                  folder / "per_query_vs_first_stage.png", metric_key(metric),
+                                  (system, first_stage))
+    if training is not None:
+        curves: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        reference: dict[str, float] = {}
+        for stage, trained in training.result.models.items():
+            read = read_curves(trained.curves)
+            for key in ("train/loss", "val/ndcg_at_10"):
+                if read.get(key):
+                    curves.setdefault(key, {})[stage] = sorted(read[key].items())
+            if trained.summary.first_stage is not None:
+                reference["val/ndcg_at_10"] = trained.summary.first_stage
+        if curves:
+            plot_training_curves(curves, folder / "training_curves.png", reference=reference)
+    if folder.is_dir():
+        mlflow.log_artifacts(str(folder), "plots")
 
 
 def _log_truncation(stage: object) -> None:

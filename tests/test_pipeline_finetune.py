@@ -116,6 +116,8 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     assert (run.data.tags["status_collapse"] == "true") == collapsed
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     assert "model/config.json" in {a.path for a in client.list_artifacts(result.run_id, "model")}
+    plots = {a.path for a in client.list_artifacts(result.run_id, "plots")}  # the run's own plots
+    assert plots == {"plots/per_query_vs_first_stage.png", "plots/training_curves.png"}
     assert (result.output_dir / RUN_ID_FILE).read_text().strip() == result.run_id
     # the scored model is an MLflow model too: loaded by MLflow alone, it scores text pairs as
     # the run's re-ranker does

@@ -184,8 +184,11 @@ def plot_training_curves(
     path: str | Path,
     store: RunStore | None = None,
     run_id: str | None = None,
+    reference: Mapping[str, float] | None = None,
 ) -> Path:
-    """One panel per metric (loss, validation nDCG...), side by side, one line per run.
+    """One panel per metric (loss, validation nDCG...), side by side, one line per run;
+    ``reference`` draws a dashed line per panel key (the first stage's dev score: the bar a
+    re-ranker must clear).
 
     Raises:
         ConfigError: no curve at all.
@@ -204,6 +207,9 @@ def plot_training_curves(
         for label, points in curves[key].items():
             xs, ys = zip(*points, strict=True) if points else ((), ())
             ax.plot(xs, ys, label=label)
+        if reference and key in reference:
+            ax.axhline(reference[key], color="gray", linestyle="--", linewidth=1,
+                       label="first stage")
         ax.set_xlabel("step")
         ax.set_title(key)
         ax.grid(alpha=0.3)

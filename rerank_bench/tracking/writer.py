@@ -159,12 +159,14 @@ def start_run(
     artifact_location: str | None = None,
     resume_run_id: str | None = None,
     parent_run_id: str | None = None,
+    system_metrics: bool = False,
 ) -> Iterator[mlflow.ActiveRun]:
     """Open an MLflow run with tags and (flattened, redacted, truncated) params.
 
     With ``resume_run_id`` the run is re-opened instead of created (an interrupted job run again
     in its own folder continues its run): params it already has are kept, new ones are added.
-    With ``parent_run_id`` it is nested under that run (a sweep's or a reproduction's).
+    With ``parent_run_id`` it is nested under that run (a sweep's or a reproduction's);
+    ``system_metrics`` samples CPU, memory and GPU use into it while it is open.
     A run that raises is marked FAILED by MLflow and its exception propagates.
     """
     uri = resolve_tracking_uri(uri)
@@ -187,6 +189,7 @@ def start_run(
         experiment_id=None if resume_run_id else experiment_id,
         run_name=None if resume_run_id else run_name,
         tags=all_tags,
+        log_system_metrics=system_metrics,
     ) as active:
         log_params_once({k: str(v) for k, v in redact(flatten(params)).items()})
         yield active
