@@ -22,6 +22,7 @@ from rerank_bench.data.io import atomic_write
 from rerank_bench.errors import RerankBenchError
 from rerank_bench.hashing import stable_hash
 from rerank_bench.inference.arrays import NpyStreamWriter, open_checked, save_checked
+from rerank_bench.progress import Progress
 
 __all__ = ["embed_corpus"]
 
@@ -36,6 +37,7 @@ def embed_corpus(
     encode: Callable[[Sequence[str]], np.ndarray],
     dim: int,
     chunk_docs: int = 8192,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Return the ``[n_docs, dim]`` float32 embeddings of a corpus, from cache when valid.
 
@@ -50,15 +52,20 @@ def embed_corpus(
         encode: embeds a list of texts into ``[len, dim]`` float32.
         dim: embedding width.
         chunk_docs: documents encoded and persisted per step.
+        progress: the display of the encoding, opened here for the documents still to encode
+            (one display for all chunks); ``encode`` hands it to the engine. ``None``: none.
 
     Returns:
         A read-only memmap when cached, else an in-memory array.
     """
+    display = progress or Progress("encoding", "doc", enabled=False)
+    spans = [(start, min(start + chunk_docs, n_docs)) for start in range(0, n_docs, chunk_docs)]
     if cache_dir is None:
         out = np.zeros((n_docs, dim), dtype=np.float32)
-        for start in range(0, n_docs, chunk_docs):
-            stop = min(start + chunk_docs, n_docs)
-            out[start:stop] = encode(texts(start, stop))
+        with display.stage(n_docs) as stage:
+            for start, stop in spans:
+                with stage.chunk(stop - start):
+                    out[start:stop] = encode(texts(start, stop))
         return out
     folder = Path(cache_dir) / "embeddings"
     name = stable_hash(key)
@@ -71,15 +78,16 @@ def embed_corpus(
     with atomic_write(folder / f"{name}.json") as handle:
         json.dump(key, handle, indent=1, sort_keys=True, default=str)
     parts = folder / f"{name}.parts"
-    part_paths: list[Path] = []
-    for number, start in enumerate(range(0, n_docs, chunk_docs)):
-        stop = min(start + chunk_docs, n_docs)
-        part = parts / f"part-{number:06d}.npy"
-        part_paths.append(part)
-        done = open_checked(part)
-        if done is not None and done.shape == (stop - start, dim):
-            continue
-        save_checked(part, encode(texts(start, stop)))
+    part_paths = [parts / f"part-{number:06d}.npy" for number in range(len(spans))]
+    missing = [
+        (part, start, stop)
+        for part, (start, stop) in zip(part_paths, spans, strict=True)
+        if not _finished(part, (stop - start, dim))
+    ]
+    with display.stage(sum(stop - start for _, start, stop in missing)) as stage:
+        for part, start, stop in missing:
+            with stage.chunk(stop - start):
+                save_checked(part, encode(texts(start, stop)))
     with NpyStreamWriter.open(path, (n_docs, dim), np.float32) as writer:
         for part in part_paths:
             block = open_checked(part)
@@ -91,3 +99,9 @@ def embed_corpus(
     if result is None:
         raise RerankBenchError(f"corpus embeddings {path} failed their checksum after writing")
     return result
+
+
+def _finished(part: Path, shape: tuple[int, int]) -> bool:
+    """Whether a chunk of an interrupted build is on disk, whole (checksum) and of ``shape``."""
+    block = open_checked(part)
+    return block is not None and block.shape == shape

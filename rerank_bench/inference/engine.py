@@ -20,15 +20,15 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from rerank_bench.errors import ConfigError
 from rerank_bench.inference.allocator import keep_freed_buffers
 from rerank_bench.inference.batching import pad_batch, token_budget_batches
 from rerank_bench.inference.device import autocast, resolve_devices
 from rerank_bench.inference.first_token import first_token_model
-from rerank_bench.inference.settings import InferenceSettings
+from rerank_bench.inference.settings import InferenceSettings, Side
 from rerank_bench.inference.tokenize import Encoded, TextEncoder, TruncationTally
+from rerank_bench.progress import Progress
 
 __all__ = ["Pooling", "RunStats", "encode_texts", "pool", "run_batched", "score_pairs"]
 
@@ -69,6 +69,7 @@ def run_batched(
     desc: str = "scoring",
     unit: str = "pair",
     first_token: bool = False,
+    progress: Progress | None = None,
 ) -> RunStats:
     """Run ``step`` over every input of ``encoded`` in length-sorted, token-budget batches.
 
@@ -89,10 +90,17 @@ def run_batched(
         first_token: ``step`` reads the model's last layer at the first token only (a
             cross-encoder head, CLS pooling): that layer is computed for it alone where the
             architecture allows (:func:`first_token_model`).
+        progress: the display of the stage this call is part of, advanced per batch; ``None``:
+            this call is a stage of its own, with its own display (``desc``, ``unit``,
+            ``settings.show_progress``).
 
     Returns:
-        Throughput figures.
+        Throughput figures (logged at DEBUG: the stage's display reports the work).
     """
+    if progress is None:
+        with Progress(desc, unit, settings.show_progress).stage(len(encoded.ids)) as own:
+            return run_batched(model, step, encoded, pad_id, settings, sink, desc=desc,
+                               unit=unit, first_token=first_token, progress=own)
     devices = resolve_devices(settings.device)
     if any(d.type == "cpu" for d in devices):
         keep_freed_buffers()
@@ -106,10 +114,6 @@ def run_batched(
     if first_token:
         replicas = [first_token_model(replica) for replica in replicas]
     lock = threading.Lock()
-    bar = tqdm(
-        total=len(lengths), desc=desc, unit=unit, unit_scale=True, mininterval=1.0,
-        disable=not settings.show_progress,
-    )
 
     def work(worker: int) -> None:
         device, replica = devices[worker], replicas[worker]
@@ -125,20 +129,18 @@ def run_batched(
                 values = out.float().cpu().numpy()
                 with lock:
                     sink(index, values)
-                    bar.update(len(index))
+                    progress.advance(len(index))
 
     started = time.perf_counter()
-    try:
-        if len(devices) == 1:
-            work(0)
-        else:
-            with ThreadPoolExecutor(max_workers=len(devices)) as pool_:
-                for future in [pool_.submit(work, i) for i in range(len(devices))]:
-                    future.result()
-    finally:
-        bar.close()
+    progress.begin()
+    if len(devices) == 1:
+        work(0)
+    else:
+        with ThreadPoolExecutor(max_workers=len(devices)) as pool_:
+            for future in [pool_.submit(work, i) for i in range(len(devices))]:
+                future.result()
     stats = RunStats(len(lengths), int(lengths.sum()), time.perf_counter() - started)
-    log.info("%s: %s", desc, stats.describe(unit))
+    log.debug("%s: %s", desc, stats.describe(unit))
     return stats
 
 
@@ -205,6 +207,7 @@ def score_pairs(
     activation: Literal["none", "sigmoid"] = "none",
     desc: str = "cross-encoder",
     truncation: TruncationTally | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Score aligned (query, passage) pairs with an in-memory sequence-classification model.
 
@@ -224,6 +227,7 @@ def score_pairs(
         truncation: where a caller that scores in pieces adds up truncation, to log it once per
             stage (:class:`~rerank_bench.inference.tokenize.CountsTruncation`); ``None`` logs this
             call's truncation here.
+        progress: the display of the stage these pairs are part of (see :func:`run_batched`).
 
     Returns:
         float32 scores, one per pair, in input order.
@@ -240,7 +244,7 @@ def score_pairs(
         scores[index] = values
 
     run_batched(model, _relevance_step(activation), encoded, encoder.pad_id, settings, sink, desc,
-                first_token=True)
+                first_token=True, progress=progress)
     return scores
 
 
@@ -272,6 +276,9 @@ def encode_texts(
     prefix: str = "",
     desc: str = "encoding",
     encoder: TextEncoder | None = None,
+    progress: Progress | None = None,
+    truncation: TruncationTally | None = None,
+    side: Side = "doc",
 ) -> np.ndarray:
     """Embed texts with a bi-encoder (``AutoModel``): ``[len(texts), dim]`` float32.
 
@@ -285,12 +292,18 @@ def encode_texts(
         prefix: prepended to each text (``"query: "`` for e5, an instruction for bge queries).
         desc: progress bar label.
         encoder: a prepared :class:`TextEncoder` (saves re-building it per chunk).
+        progress: the display of the stage these texts are part of (see :func:`run_batched`).
+        truncation: where a caller that encodes in pieces adds up truncation, as ``side`` texts
+            (queries or passages), to log it once; ``None`` logs this call's cut texts here.
+        side: what the texts are, for ``truncation``.
     """
     if pooling not in ("mean", "cls"):
         raise ConfigError(f"pooling must be 'mean' or 'cls', got {pooling!r}.")
     encoder = encoder or TextEncoder(tokenizer, settings.max_length, None)
     encoded = encoder.encode_texts(texts, prefix=prefix)
-    if encoded.stats.truncated_docs:
+    if truncation is not None:
+        truncation.add_texts(encoded.stats, side)
+    elif encoded.stats.truncated_docs:
         log.info("%s: %s", desc, encoded.stats.describe())
     dim = int(model.config.hidden_size)
     vectors = np.zeros((len(texts), dim), dtype=np.float32)
@@ -303,5 +316,5 @@ def encode_texts(
         vectors[index] = values
 
     run_batched(model, step, encoded, encoder.pad_id, settings, sink, desc, unit="text",
-                first_token=pooling == "cls")
+                first_token=pooling == "cls", progress=progress)
     return vectors

@@ -22,6 +22,7 @@ import numpy as np
 from rerank_bench.data.io import atomic_write
 from rerank_bench.hashing import stable_hash, text_blake2b
 from rerank_bench.inference.arrays import open_checked, remove_checked, save_checked
+from rerank_bench.progress import Progress
 
 __all__ = ["ScoreCache", "cached_scores"]
 
@@ -104,6 +105,7 @@ def cached_scores(
     docs: Sequence[str],
     compute: Callable[[list[str], list[str]], np.ndarray],
     chunk_pairs: int = 16_384,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Scores of aligned pairs, computing only the pairs ``cache`` has not seen.
 
@@ -116,6 +118,8 @@ def cached_scores(
         docs: passage texts, aligned.
         compute: scores a list of pairs (queries, docs) in order.
         chunk_pairs: pairs per persisted chunk.
+        progress: the stage's display, opened here for the pairs to compute (one display for
+            all chunks); ``compute`` hands it to the engine, which advances it. ``None``: none.
 
     Returns:
         float32 scores in input order.
@@ -133,8 +137,10 @@ def cached_scores(
     log.info("score cache: %d of %d distinct pairs cached, %d to score", hits, hits + len(todo),
              len(todo))
     pending = list(todo.items())
-    for start in range(0, len(pending), chunk_pairs):
-        chunk = pending[start : start + chunk_pairs]
-        scores = compute([q for _, (q, _) in chunk], [d for _, (_, d) in chunk])
-        cache.add([key for key, _ in chunk], scores)
+    with (progress or Progress("scoring", enabled=False)).stage(len(pending)) as stage:
+        for start in range(0, len(pending), chunk_pairs):
+            chunk = pending[start : start + chunk_pairs]
+            with stage.chunk(len(chunk)):
+                scores = compute([q for _, (q, _) in chunk], [d for _, (_, d) in chunk])
+            cache.add([key for key, _ in chunk], scores)
     return np.fromiter((cache.get(key) for key in keys), dtype=np.float32, count=len(keys))

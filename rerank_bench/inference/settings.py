@@ -44,7 +44,9 @@ class InferenceSettings:
             linear layers, weights int8 per output channel and activations quantized per batch).
         device: ``auto`` (all visible GPUs, else CPU), ``cpu``, ``cuda`` (all GPUs), ``cuda:1``, or
             ``cuda:0,cuda:1``; several devices run one worker per device.
-        show_progress: show a progress bar with items/s.
+        show_progress: report each long stage (a re-ranking, a corpus encoding) as it runs: one
+            bar for the whole stage with its rate and ETA, drawn only where stderr is a terminal,
+            and one summary line in the log (:class:`~rerank_bench.progress.Progress`).
     """
 
     max_length: int = 256

@@ -16,6 +16,7 @@ import numpy as np
 
 from rerank_bench.inference import RANKER_DEFAULTS, InferenceSettings, ScoreCache, cached_scores
 from rerank_bench.inference.engine import Pooling
+from rerank_bench.progress import Progress
 from rerank_bench.reranking.base import Reranker
 from rerank_bench.retrieval.dense import DenseEncoder
 
@@ -63,16 +64,19 @@ class BiEncoderReranker(Reranker):
         return {"type": "bi_encoder", **self.encoder.cache_key(), "depth": self.depth}
 
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Inner product of the query and passage vectors of each pair."""
+        """Inner product of the query and passage vectors of each pair (one progress display
+        in pairs covers the call, whatever its chunks and sides)."""
         if self._cache is None:
             self._cache = ScoreCache(self.cache_dir, {"type": "bi_encoder",
                                                       **self.encoder.cache_key()})
+        progress = Progress(self.name, "pair", self.encoder.inference.show_progress)
 
         def compute(qs: list[str], ds: list[str]) -> np.ndarray:
             uq, q_index = np.unique(np.asarray(qs, dtype=object), return_inverse=True)
             ud, d_index = np.unique(np.asarray(ds, dtype=object), return_inverse=True)
-            q_vec = self.encoder.encode(list(uq), "query")
-            d_vec = self.encoder.encode(list(ud), "doc")
+            progress.expect(len(uq) + len(ud))
+            q_vec = self.encoder.encode(list(uq), "query", progress)
+            d_vec = self.encoder.encode(list(ud), "doc", progress)
             return np.einsum("ij,ij->i", q_vec[q_index], d_vec[d_index]).astype(np.float32)
 
-        return cached_scores(self._cache, queries, docs, compute)
+        return cached_scores(self._cache, queries, docs, compute, progress=progress)

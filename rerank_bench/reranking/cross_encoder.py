@@ -32,6 +32,7 @@ from rerank_bench.inference import (
 )
 from rerank_bench.inference.tokenize import CountsTruncation
 from rerank_bench.models import LazyModel
+from rerank_bench.progress import Progress
 from rerank_bench.reranking.base import Reranker
 
 __all__ = ["CrossEncoderReranker", "resolve_activation"]
@@ -122,13 +123,15 @@ class CrossEncoderReranker(CountsTruncation, Reranker):
         return self._cache
 
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Scores of aligned pairs; cached pairs are not recomputed."""
+        """Scores of aligned pairs; cached pairs are not recomputed (one progress display
+        covers the pairs to compute, whatever their chunks)."""
         activation = self._activation()
+        progress = Progress(self.name, "pair", self.inference.show_progress)
         with self._counting_truncation(self.name) as truncation:
 
             def compute(qs: list[str], ds: list[str]) -> np.ndarray:
                 model, tokenizer = self.model.load()
                 return score_pairs(model, tokenizer, qs, ds, self.inference, activation,
-                                   truncation=truncation)
+                                   truncation=truncation, progress=progress)
 
-            return cached_scores(self._score_cache(), queries, docs, compute)
+            return cached_scores(self._score_cache(), queries, docs, compute, progress=progress)

@@ -34,6 +34,7 @@ from rerank_bench.inference import (
 )
 from rerank_bench.inference.tokenize import CountsTruncation, TruncationTally
 from rerank_bench.models import LazyModel
+from rerank_bench.progress import Progress
 from rerank_bench.reranking.base import Reranker
 
 __all__ = ["SPLADE_DEFAULTS", "SpladeReranker", "splade_pool"]
@@ -106,7 +107,11 @@ class SpladeReranker(CountsTruncation, Reranker):
         }
 
     def encode(
-        self, texts: Sequence[str], side: Side, truncation: TruncationTally | None = None
+        self,
+        texts: Sequence[str],
+        side: Side,
+        truncation: TruncationTally | None = None,
+        progress: Progress | None = None,
     ) -> sp.csr_matrix:
         """Sparse SPLADE vectors ``[len(texts), vocab]`` of queries or passages.
 
@@ -115,6 +120,8 @@ class SpladeReranker(CountsTruncation, Reranker):
             side: ``query`` or ``doc`` (which length budget applies).
             truncation: where :meth:`score` adds up truncation, to log it once; ``None`` logs this
                 call's cut texts here.
+            progress: the display of the :meth:`score` call these texts are part of; ``None``:
+                this call shows its own.
         """
         model, tokenizer = self.model.load()
         settings = self.inference.for_side(side)
@@ -132,7 +139,8 @@ class SpladeReranker(CountsTruncation, Reranker):
             order.append(index)
 
         run_batched(model, _step, encoded, encoder.pad_id, settings, sink,
-                    desc=f"splade {side}s", unit="text")
+                    desc=f"{self.name} {'queries' if side == 'query' else 'passages'}",
+                    unit="text", progress=progress)
         vocab = int(model.config.vocab_size)
         if not texts:
             return sp.csr_matrix((0, vocab), dtype=np.float32)
@@ -140,18 +148,23 @@ class SpladeReranker(CountsTruncation, Reranker):
         return stacked[np.argsort(np.concatenate(order))]
 
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
-        """Dot products of the query and passage SPLADE vectors of each pair."""
+        """Dot products of the query and passage SPLADE vectors of each pair.
+
+        One progress display in pairs covers the call, whatever its chunks and sides.
+        """
         if self._cache is None:
             namespace = {k: v for k, v in self.cache_key().items() if k != "depth"}
             self._cache = ScoreCache(self.cache_dir, namespace)
+        progress = Progress(self.name, "pair", self.inference.show_progress)
 
         with self._counting_truncation(self.name) as truncation:
 
             def compute(qs: list[str], ds: list[str]) -> np.ndarray:
                 uq, q_index = np.unique(np.asarray(qs, dtype=object), return_inverse=True)
                 ud, d_index = np.unique(np.asarray(ds, dtype=object), return_inverse=True)
-                q_vec = self.encode(list(uq), "query", truncation)[q_index]
-                d_vec = self.encode(list(ud), "doc", truncation)[d_index]
+                progress.expect(len(uq) + len(ud))
+                q_vec = self.encode(list(uq), "query", truncation, progress)[q_index]
+                d_vec = self.encode(list(ud), "doc", truncation, progress)[d_index]
                 return np.asarray(q_vec.multiply(d_vec).sum(axis=1), dtype=np.float32).ravel()
 
-            return cached_scores(self._cache, queries, docs, compute)
+            return cached_scores(self._cache, queries, docs, compute, progress=progress)

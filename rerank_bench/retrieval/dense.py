@@ -29,6 +29,7 @@ from rerank_bench.inference import (
 )
 from rerank_bench.inference.engine import Pooling
 from rerank_bench.models import LazyModel
+from rerank_bench.progress import Progress
 from rerank_bench.retrieval.base import Retriever
 from rerank_bench.retrieval.search import exact_topk
 
@@ -95,8 +96,14 @@ class DenseEncoder:
         model, _ = self.model.load()
         return int(model.config.hidden_size)
 
-    def encode(self, texts: Sequence[str], side: Side) -> np.ndarray:
-        """Embed ``texts`` as queries or documents: ``[len(texts), dim]`` float32."""
+    def encode(
+        self, texts: Sequence[str], side: Side, progress: Progress | None = None
+    ) -> np.ndarray:
+        """Embed ``texts`` as queries or documents: ``[len(texts), dim]`` float32.
+
+        ``progress``: the display of the stage these texts are part of (a corpus, a re-ranking);
+        ``None``: this call shows its own.
+        """
         model, tokenizer = self.model.load()
         settings = self.inference.for_side(side)
         encoder = TextEncoder(tokenizer, settings.max_length, None)
@@ -104,6 +111,7 @@ class DenseEncoder:
             model, tokenizer, texts, settings, pooling=self.pooling, normalize=self.normalize,
             prefix=self._prefix(side),
             desc="encoding queries" if side == "query" else "encoding documents", encoder=encoder,
+            progress=progress,
         )
 
 
@@ -159,14 +167,17 @@ class DenseRetriever(Retriever):
         """``[len(corpus), dim]`` embeddings in corpus order (a memmap when cached)."""
         doc_ids = list(corpus)
         key = {**self.encoder.key("doc"), "corpus": corpus.fingerprint(), "n_docs": len(doc_ids)}
+        progress = Progress(f"{self.name}: encoding the corpus", "doc",
+                            self.encoder.inference.show_progress)
         return embed_corpus(
             self.cache_dir,
             key,
             len(doc_ids),
             lambda start, stop: corpus.texts(doc_ids[start:stop]),
-            lambda texts: self.encoder.encode(texts, "doc"),
+            lambda texts: self.encoder.encode(texts, "doc", progress),
             self.encoder.dim,
             self.chunk_docs,
+            progress,
         )
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:

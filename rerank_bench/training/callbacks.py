@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,13 @@ from typing import Any
 import numpy as np
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
+from tqdm import tqdm
 
 from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Run
 from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.metrics import evaluate_run, metric_key
+from rerank_bench.library_noise import quiet_hf_saves
 from rerank_bench.training.datamodule import RerankDataModule
 
 __all__ = [
@@ -75,8 +79,9 @@ def save_hf_folder(model: Any, tokenizer: Any, folder: Path, info: dict[str, Any
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp))
-    tokenizer.save_pretrained(str(tmp))
+    with quiet_hf_saves():
+        model.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
     with atomic_write(tmp / "rerank_bench.json") as handle:
         json.dump(info, handle, indent=2, sort_keys=True)
     old = folder.parent / f".{folder.name}.old-{os.getpid()}"
@@ -135,6 +140,16 @@ class RankingValidationCallback(Callback):
     spread, are logged as a loud warning and recorded (``summary.json``, MLflow tag
     ``status_collapse=true`` set by the caller).
 
+    Each validation logs one progress line (Lightning's bar is off: its refreshes flood logs),
+    here wrapped::
+
+        step 40/120 | loss 0.4212 | dev ndcg@10 0.7312 (best 0.7401 at step 20) | elapsed 01:05,
+        ETA 02:10
+
+    ``loss``: the module's ``train/loss``, averaged over the batches since the previous line;
+    ``ETA``: the steps left at this process's pace so far, validations included (an upper bound
+    when early stopping ends the stage sooner).
+
     Args:
         every_n_steps: validate every this many optimiser steps (and once at the end).
         best_dir: where the best model is saved as a Hugging Face folder.
@@ -180,6 +195,10 @@ class RankingValidationCallback(Callback):
         self._bad_rounds = 0
         self._last_step = -1
         self._datamodule: RerankDataModule | None = None
+        self._losses: list[float] = []
+        self._total_steps: float = math.inf
+        self._clock = (0.0, 0)
+        """(time, step) when this process started training: the pace the ETA assumes."""
 
     # -- state (resumable) ----------------------------------------------------------------------
 
@@ -208,6 +227,8 @@ class RankingValidationCallback(Callback):
         self._datamodule = datamodule
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._total_steps = trainer.estimated_stepping_batches
+        self._clock = (time.perf_counter(), trainer.global_step)
         dm = self._require_dm()
         if not dm.dev_queries:
             raise ConfigError("no dev queries to validate on; set train.dev_fraction or dev_split.")
@@ -236,6 +257,9 @@ class RankingValidationCallback(Callback):
         batch: Any,
         batch_idx: int,
     ) -> None:
+        loss = trainer.callback_metrics.get("train/loss")
+        if loss is not None:
+            self._losses.append(float(loss))
         step = trainer.global_step
         if step > 0 and step % self.every_n_steps == 0 and step != self._last_step:
             self._validate(trainer, pl_module)
@@ -286,7 +310,26 @@ class RankingValidationCallback(Callback):
                 self.summary.stopped_early = True
                 trainer.should_stop = True
         trainer.strategy.barrier("rerank_bench_validation")
-        log.info("step %d: dev %s = %.4f (best %.4f)", step, self.metric, score, self.summary.best)
+        if trainer.is_global_zero:
+            log.info("%s", self._progress_line(step, score))
+        self._losses.clear()
+
+    def _progress_line(self, step: int, score: float) -> str:
+        """The line each validation logs (see the class docstring)."""
+        total = "?" if math.isinf(self._total_steps) else str(int(self._total_steps))
+        parts = [f"step {step}/{total}"]
+        if self._losses:
+            parts.append(f"loss {np.mean(self._losses):.4f}")
+        parts.append(f"dev {self.metric} {score:.4f} (best {self.summary.best:.4f} at step "
+                     f"{self.summary.best_step})")
+        started, first_step = self._clock
+        elapsed = time.perf_counter() - started
+        timing = f"elapsed {tqdm.format_interval(elapsed)}"
+        if step > first_step and math.isfinite(self._total_steps):
+            left = (self._total_steps - step) * elapsed / (step - first_step)
+            timing += f", ETA {tqdm.format_interval(left)}"
+        parts.append(timing)
+        return " | ".join(parts)
 
     def _score(self, pl_module: pl.LightningModule) -> tuple[float, float]:
         dm = self._require_dm()

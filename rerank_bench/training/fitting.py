@@ -18,6 +18,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from rerank_bench.inference import InferenceSettings
+from rerank_bench.library_noise import quiet_training
 from rerank_bench.training.callbacks import (
     RankingValidationCallback,
     ValidationSummary,
@@ -118,37 +119,38 @@ def fit(
     last = ckpt_dir / "last.ckpt"
     ckpt_path = str(last) if chain.resume and _readable(last) else None
     hardware = chain.trainer
-    trainer = pl.Trainer(
-        accelerator=hardware.accelerator,
-        devices=hardware.devices,
-        num_nodes=hardware.num_nodes,
-        strategy=hardware.strategy,
-        precision=hardware.precision,  # type: ignore[arg-type]
-        max_epochs=stage.max_epochs,
-        max_steps=stage.max_steps,
-        accumulate_grad_batches=stage.accumulate_grad_batches,
-        gradient_clip_val=stage.gradient_clip_val,
-        logger=ResumableCSVLogger(folder, resume=ckpt_path is not None),
-        callbacks=[RandomStateCallback(), validation, checkpoint],
-        default_root_dir=str(folder),
-        reload_dataloaders_every_n_epochs=1,
-        use_distributed_sampler=False,  # RerankDataModule shards itself (seeded, order kept)
-        limit_val_batches=0,
-        num_sanity_val_steps=0,
-        fast_dev_run=chain.fast_dev_run,
-        log_every_n_steps=chain.log_every_n_steps,
-        enable_progress_bar=chain.progress_bar,
-        enable_model_summary=False,
-    )
-    if ckpt_path:
-        log.info("resuming training from %s", ckpt_path)
-    try:
-        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
-    except NonFiniteLossError as exc:
-        kept = [str(p) for p in (last, best_dir) if p.exists()]
-        raise NonFiniteLossError(
-            f"{exc} Last good state kept: {', '.join(kept) or 'none (no checkpoint yet)'}."
-        ) from exc
+    with quiet_training():  # Lightning's chatter, not the user's business
+        trainer = pl.Trainer(
+            accelerator=hardware.accelerator,
+            devices=hardware.devices,
+            num_nodes=hardware.num_nodes,
+            strategy=hardware.strategy,
+            precision=hardware.precision,  # type: ignore[arg-type]
+            max_epochs=stage.max_epochs,
+            max_steps=stage.max_steps,
+            accumulate_grad_batches=stage.accumulate_grad_batches,
+            gradient_clip_val=stage.gradient_clip_val,
+            logger=ResumableCSVLogger(folder, resume=ckpt_path is not None),
+            callbacks=[RandomStateCallback(), validation, checkpoint],
+            default_root_dir=str(folder),
+            reload_dataloaders_every_n_epochs=1,
+            use_distributed_sampler=False,  # RerankDataModule shards itself (seeded, order kept)
+            limit_val_batches=0,
+            num_sanity_val_steps=0,
+            fast_dev_run=chain.fast_dev_run,
+            log_every_n_steps=chain.log_every_n_steps,
+            enable_progress_bar=chain.progress_bar,
+            enable_model_summary=False,
+        )
+        if ckpt_path:
+            log.info("resuming training from %s", ckpt_path)
+        try:
+            trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+        except NonFiniteLossError as exc:
+            kept = [str(p) for p in (last, best_dir) if p.exists()]
+            raise NonFiniteLossError(
+                f"{exc} Last good state kept: {', '.join(kept) or 'none (no checkpoint yet)'}."
+            ) from exc
     if trainer.global_rank > 0:
         return None
     if not (best_dir / "config.json").is_file():  # fast_dev_run skips the callbacks' saving
