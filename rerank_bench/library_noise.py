@@ -16,7 +16,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 
-__all__ = ["quiet_hf_saves", "quiet_training"]
+__all__ = ["quiet_hf_progress", "quiet_training"]
 
 _LEAF_SPEC = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
 """torch's FutureWarning about its pytree API, raised in Lightning's ``_pytree`` module: a
@@ -67,9 +67,10 @@ def quiet_training() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def quiet_hf_saves() -> Iterator[None]:
-    """transformers' progress bars off while our code saves a model: ``save_pretrained`` draws a
-    "Writing model shards" bar for a one-shard model at every save of the best checkpoint."""
+def quiet_hf_progress() -> Iterator[None]:
+    """transformers' progress bars off while our code saves or loads a model: ``save_pretrained``
+    draws a "Writing model shards" bar for a one-shard model at every save of the best
+    checkpoint, ``from_pretrained`` a "Loading weights" bar at every load."""
     from transformers.utils import logging as hf_logging
 
     was_on = hf_logging.is_progress_bar_enabled()

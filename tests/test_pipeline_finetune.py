@@ -132,7 +132,11 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     folder = run.data.tags["training.rank.model"]
     direct = reranker_for("cross_encoder", folder, 64, 16).score(pairs["query"],
                                                                  pairs["document"])
-    assert np.allclose(loaded.predict(pairs), direct, atol=1e-5)
+    import pandas as pd
+
+    assert np.allclose(loaded.predict(pd.DataFrame(pairs)), direct, atol=1e-5)
+    records = [{"query": q, "document": d} for q, d in zip(*pairs.values(), strict=True)]
+    assert np.allclose(loaded.predict(records), direct, atol=1e-5)
 
     # the same recipe on the same data is trained once: a sweep over evaluation settings reuses
     # it, and the run that reuses it carries its curves too

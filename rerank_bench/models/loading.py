@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from rerank_bench.errors import ModelResolutionError
+from rerank_bench.library_noise import quiet_hf_progress
 from rerank_bench.models.heads import SegmentCosineCrossEncoder, saved_head
 from rerank_bench.models.resolve import ResolvedModel
 
@@ -71,14 +72,16 @@ def load_model(resolved: ResolvedModel, task: ModelTask, allow_new_weights: bool
                 f"cannot read the config of {resolved.name!r} in {resolved.path} ({exc})."
             ) from exc
         if head == "segment_cosine":
-            return SegmentCosineCrossEncoder.from_pretrained(resolved.path).eval()
+            with quiet_hf_progress():
+                return SegmentCosineCrossEncoder.from_pretrained(resolved.path).eval()
     factory = {
         "encoder": AutoModel,
         "sequence-classification": AutoModelForSequenceClassification,
         "masked-lm": AutoModelForMaskedLM,
     }[task]
     try:
-        model, info = factory.from_pretrained(str(resolved.path), output_loading_info=True)
+        with quiet_hf_progress():
+            model, info = factory.from_pretrained(str(resolved.path), output_loading_info=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelResolutionError(
             f"cannot load {resolved.name!r} from {resolved.path} as a {task} model ({exc}). "

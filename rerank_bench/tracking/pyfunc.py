@@ -11,7 +11,12 @@ load; the pyfunc model holds a copy of it (``tracking.mlflow_model=false`` skips
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import logging
+import os
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,10 @@ _SCORABLE = ("cross_encoder", "bi_encoder")
 class TrainedReranker(PythonModel):
     """Scores (query, document) pairs with a model trained by rerank-bench."""
 
+    # MLflow would wrap predict to convert its input by the type hint (and warn about ours);
+    # the signature logged with the model states the schema instead
+    _skip_type_hint_validation = True
+
     def load_context(self, context: Any) -> None:
         from rerank_bench.reranking.trained import reranker_for
 
@@ -35,10 +44,10 @@ class TrainedReranker(PythonModel):
         self._reranker = reranker_for(config["kind"], context.artifacts["hf"],
                                       int(config["max_length"]), config.get("query_max_length"))
 
-    def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None
+    def predict(self, context: Any, model_input, params: dict[str, Any] | None = None
                 ) -> np.ndarray:
         """One score per row of ``model_input`` (a DataFrame, or records, with ``query`` and
-        ``document``)."""
+        ``document``); ``model_input`` has no type hint, as MLflow infers a schema from one."""
         import pandas as pd
 
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
@@ -47,6 +56,16 @@ class TrainedReranker(PythonModel):
             raise ValueError(f"input lacks column(s) {sorted(missing)}: give query and document.")
         return self._reranker.score(list(frame["query"].astype(str)),
                                     list(frame["document"].astype(str)))
+
+
+def _signature() -> Any:
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema, TensorSpec
+
+    return ModelSignature(
+        inputs=Schema([ColSpec("string", "query"), ColSpec("string", "document")]),
+        outputs=Schema([TensorSpec(np.dtype(np.float32), (-1,))]),
+    )
 
 
 def log_pyfunc(folder: Path, kind: str, max_length: int, query_max_length: int | None,
@@ -59,14 +78,44 @@ def log_pyfunc(folder: Path, kind: str, max_length: int, query_max_length: int |
         version = importlib.metadata.version("rerank-bench")
     except importlib.metadata.PackageNotFoundError:
         version = None
-    info = mlflow.pyfunc.log_model(
-        name=PYFUNC_ARTIFACT,
-        python_model=TrainedReranker(),
-        artifacts={"hf": str(folder)},
-        model_config={"kind": kind, "max_length": max_length,
-                      "query_max_length": query_max_length},
-        # named, not inferred: inference would load the model in a subprocess to trace imports
-        pip_requirements=[f"rerank-bench=={version}" if version else "rerank-bench"],
-        registered_model_name=register,
-    )
+    with _quiet_logging():
+        info = mlflow.pyfunc.log_model(
+            name=PYFUNC_ARTIFACT,
+            python_model=TrainedReranker(),
+            artifacts={"hf": str(folder)},
+            signature=_signature(),
+            model_config={"kind": kind, "max_length": max_length,
+                          "query_max_length": query_max_length},
+            # named, not inferred: inference would load the model in a subprocess to trace imports
+            pip_requirements=[f"rerank-bench=={version}" if version else "rerank-bench"],
+            registered_model_name=register,
+        )
     return str(info.model_uri)
+
+
+class _DropAdvice(logging.Filter):
+    """MLflow's advice to serve models from code files: a pickled class of an installed package
+    is what this model is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Passing a Python object as `python_model`" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """Logging a model without MLflow's chatter: its advice on pickling, its warning that no
+    input example was given (the signature is), and its download bar when it checks the model."""
+    advice, pyfunc_log = _DropAdvice(), logging.getLogger("mlflow.pyfunc")
+    pyfunc_log.addFilter(advice)
+    bar = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*An input example was not provided")
+            yield
+    finally:
+        pyfunc_log.removeFilter(advice)
+        if bar is None:
+            os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
+        else:
+            os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = bar

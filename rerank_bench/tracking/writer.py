@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# MLflow's system-metrics monitor says at INFO that it starts, stops and skips the GPU: four lines
+# per run that say nothing; its warnings stay.
+logging.getLogger("mlflow.system_metrics").setLevel(logging.WARNING)
 _SECRET_KEY = re.compile(r"(api_?key|secret|token|password|authorization)$", re.IGNORECASE)
 _PACKAGES = ("torch", "transformers", "pytorch-lightning", "ranx", "bm25s", "mlflow", "hydra-core")
 _MAX_PARAM = 6000  # MLflow's limit on a param value

@@ -28,7 +28,7 @@ from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Run
 from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.metrics import evaluate_run, metric_key
-from rerank_bench.library_noise import quiet_hf_saves
+from rerank_bench.library_noise import quiet_hf_progress
 from rerank_bench.training.datamodule import RerankDataModule
 
 __all__ = [
@@ -79,7 +79,7 @@ def save_hf_folder(model: Any, tokenizer: Any, folder: Path, info: dict[str, Any
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    with quiet_hf_saves():
+    with quiet_hf_progress():
         model.save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
     with atomic_write(tmp / "rerank_bench.json") as handle:

@@ -27,6 +27,7 @@ from rerank_bench.cache import MANIFEST, check_manifest, write_manifest
 from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Dataset, Qrels, Queries, Run
 from rerank_bench.errors import ConfigError, ModelResolutionError
+from rerank_bench.library_noise import quiet_hf_progress
 from rerank_bench.models.loading import load_tokenizer
 from rerank_bench.models.resolve import ResolvedModel, resolve_model
 from rerank_bench.retrieval.base import Retriever
@@ -135,13 +136,16 @@ def load_base_model(stage: StageSettings, resolved: ResolvedModel) -> tuple[Any,
 
     tokenizer = load_tokenizer(resolved)
     try:
-        if stage.kind == "bi_encoder" or stage.kind == "memory":
-            return AutoModel.from_pretrained(str(resolved.path)), tokenizer
-        if stage.head == "segment_cosine":
-            return SegmentCosineCrossEncoder.from_pretrained(resolved.path, stage.scale), tokenizer
-        model, info = AutoModelForSequenceClassification.from_pretrained(
-            str(resolved.path), num_labels=1, output_loading_info=True, ignore_mismatched_sizes=True
-        )
+        with quiet_hf_progress():
+            if stage.kind == "bi_encoder" or stage.kind == "memory":
+                return AutoModel.from_pretrained(str(resolved.path)), tokenizer
+            if stage.head == "segment_cosine":
+                head = SegmentCosineCrossEncoder.from_pretrained(resolved.path, stage.scale)
+                return head, tokenizer
+            model, info = AutoModelForSequenceClassification.from_pretrained(
+                str(resolved.path), num_labels=1, output_loading_info=True,
+                ignore_mismatched_sizes=True,
+            )
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelResolutionError(
             f"cannot build a {stage.kind} from {resolved.name!r} ({resolved.path}): {exc}. "
