@@ -23,7 +23,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-__all__ = ["Progress"]
+__all__ = ["PROGRESS_LOGGERS", "Progress", "show_progress_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +121,23 @@ class Progress:
             self.begin()
             self._bar.update(whole - self._shown)
             self._shown = whole
+
+
+PROGRESS_LOGGERS = ("rerank_bench.progress", "rerank_bench.training.callbacks")
+"""The loggers whose INFO lines say how a long stage goes: stage summaries and validations."""
+
+
+def show_progress_lines() -> None:
+    """Print the progress loggers' INFO lines on stderr when nothing configured logging.
+
+    A command outside Hydra (``reproduce``) has no log handler, so Python shows warnings only and
+    a reproduction trained for minutes in silence; Hydra's jobs log everything already.
+    """
+    if logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    for name in PROGRESS_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)

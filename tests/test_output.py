@@ -168,3 +168,32 @@ def test_fine_tuning_prints_a_line_per_validation_and_no_library_noise(tmp_path:
                          r"elapsed \d\d:\d\d, ETA \d\d:\d\d$", lines[i]), lines[i]
     start = next(i for i, line in enumerate(lines) if "] - stage rank (cross_encoder): " in line)
     assert progress[-1] - start + 1 <= 16, "\n".join(lines)  # 13 lines when this was written
+
+
+@pytest.mark.slow
+def test_a_reproduction_shows_training_progress_and_stays_short(tmp_path: Path) -> None:
+    """`reproduce` (what `make demo` runs) prints each validation of a training and its verdict
+    lines, and no library noise: a baseline plus a fine-tuning stays under 40 lines."""
+    model = tiny_bert(tmp_path / "model")
+    overrides = [o for o in _train_overrides(model, 4) if not o.startswith("dataset=")]
+    spec = tmp_path / "experiments" / "tiny_out" / "spec.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(
+        "name: tiny_out\ndescription: a baseline and a tiny fine-tuning\n"
+        "mlflow_experiment: tiny_out\nconditions:\n"
+        "  - name: bm25\n    expected: {helpdesk: {ndcg_at_10: null}}\n"
+        "  - name: tuned\n    overrides: [" + ", ".join(f'"{o}"' for o in overrides) + "]\n"
+        "    expected: {helpdesk: {ndcg_at_10: null}}\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(RERANK_BENCH_HOME=str(tmp_path / "state"), HF_HUB_OFFLINE="1")
+    done = subprocess.run([sys.executable, "-m", "rerank_bench", "reproduce", str(spec)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert re.search(r"step 4/4 \| loss [\d.]+ \| dev ndcg@10", out), out
+    for noise in ("LeafSpec", "Writing model shards", "Loading weights", "Downloading artifacts",
+                  "UserWarning", "system metrics"):
+        assert noise not in out, noise
+    assert len(out.splitlines()) < 40, out

@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         results_markdown,
         write_results,
     )
+    from rerank_bench.progress import show_progress_lines
     from rerank_bench.reporting.runs import default_tracking_uri
+
+    show_progress_lines()
     from rerank_bench.tracking import resolve_tracking_uri
 
     try:
