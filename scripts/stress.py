@@ -37,6 +37,7 @@ from rerank_bench import load_dataset
 from rerank_bench.data.io import read_trec_run
 from rerank_bench.evaluation.metrics import evaluate
 from rerank_bench.tracking import flatten, redact
+from rerank_bench.tracking.names import KIND_TAG
 
 
 def _sweep(index: int, values: int) -> list[str]:
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     reused = sum(out.count("(reused: a finished run") for out in outputs)
 
     split = load_dataset("helpdesk").split("test")
-    problems = [f"{r.info.run_id}: {p}" for r in runs if r.info.status == "FINISHED"
+    jobs = [r for r in runs if r.data.tags.get(KIND_TAG) != "parent"]  # a sweep's parent
+    problems = [f"{r.info.run_id}: {p}" for r in jobs if r.info.status == "FINISHED"
                 for p in _check(client, r, split)]
     problems += [f"{r.info.run_id} is still RUNNING" for r in runs if r.info.status == "RUNNING"]
     problems += [f"re-run of sweep {i} exited {j.returncode}" for i, j in enumerate(again)
@@ -109,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.kill} killed (exit codes {first}); {time.perf_counter() - started:.0f} s")
     print(f"after the kills: {dict(before)}; after the re-runs: {dict(after)}; "
           f"jobs reused by the re-runs: {reused}")
-    print(f"FINISHED runs checked: {after['FINISHED']}; problems: {len(problems)}")
+    checked = sum(r.info.status == "FINISHED" for r in jobs)
+    print(f"FINISHED job runs checked: {checked} (and {len(runs) - len(jobs)} parent runs); "
+          f"problems: {len(problems)}")
     for problem in problems:
         print("  " + problem)
     return 1 if problems else 0

@@ -20,6 +20,7 @@ from mlflow.tracking import MlflowClient
 
 from rerank_bench.experiments.reuse import JOB_KEY_TAG
 from rerank_bench.hashing import file_sha256
+from rerank_bench.tracking.names import KIND_TAG
 from rerank_bench.tracking.store import END_REASON_TAG, PROCESS_TAG, close_orphans
 
 HERE = Path(__file__).parent
@@ -40,10 +41,19 @@ def _start(home: Path, *args: str, script: str | None = None, **env: str) -> sub
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
-def _runs(home: Path) -> list:
+def _all_runs(home: Path) -> list:
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     return client.search_runs([e.experiment_id for e in client.search_experiments()],
                               run_view_type=3, max_results=1000)
+
+
+def _runs(home: Path) -> list:
+    """The jobs' runs (a sweep's parent run left out)."""
+    return [r for r in _all_runs(home) if r.data.tags.get(KIND_TAG) != "parent"]
+
+
+def _parents(home: Path) -> list:
+    return [r for r in _all_runs(home) if r.data.tags.get(KIND_TAG) == "parent"]
 
 
 def _artifact(home: Path, run, name: str) -> Path:
@@ -101,6 +111,8 @@ def test_a_killed_sweep_run_again_reuses_finished_jobs_and_closes_the_orphan(
     assert before[orphan.info.run_id].info.status == "RUNNING"
     assert "ended without closing this run" in orphan.data.tags[END_REASON_TAG]
     assert len({r.data.tags[JOB_KEY_TAG] for r in after.values()}) == 2
+    # the killed sweep's parent run is closed too; the re-run's parent finished
+    assert sorted(r.info.status for r in _parents(tmp_path)) == ["FINISHED", "KILLED"]
 
 
 def test_only_runs_of_dead_processes_are_closed(tmp_path: Path) -> None:

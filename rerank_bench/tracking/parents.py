@@ -46,10 +46,16 @@ def command_line() -> str:
 def open_parent(uri: str, experiment: str, artifact_location: str | None, name: str,
                 tags: Mapping[str, str]) -> str:
     """Create a RUNNING parent run; its id."""
-    from rerank_bench.tracking.store import PROCESS_TAG, current_process, prepare_experiment
+    from rerank_bench.tracking.store import (
+        PROCESS_TAG,
+        close_orphans,
+        current_process,
+        prepare_experiment,
+    )
     from rerank_bench.tracking.writer import code_tags
 
     experiment_id = prepare_experiment(uri, experiment, artifact_location)
+    close_orphans(uri, experiment_id)  # a killed sweep's parent, even if every job is reused
     all_tags = {**code_tags(), PROCESS_TAG: current_process(), "command": command_line(),
                 "mlflow.runName": name, KIND_TAG: "parent", **tags}
     run = MlflowClient(tracking_uri=uri).create_run(experiment_id, run_name=name, tags=all_tags)
