@@ -31,10 +31,12 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
+from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
 from rerank_bench import load_dataset
 from rerank_bench.data.io import read_trec_run
+from rerank_bench.data.records import Split
 from rerank_bench.evaluation.metrics import evaluate
 from rerank_bench.tracking import flatten, redact
 from rerank_bench.tracking.names import KIND_TAG
@@ -54,7 +56,7 @@ def _start(args: list[str], home: Path) -> subprocess.Popen[str]:
                             start_new_session=True)
 
 
-def _check(client: MlflowClient, run, split) -> list[str]:  # type: ignore[no-untyped-def]
+def _check(run: Run, split: Split) -> list[str]:
     """What is wrong with one FINISHED run's artifacts against its params and metrics."""
     problems = []
     folder = Path(run.info.artifact_uri.removeprefix("file://"))
@@ -101,9 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     reused = sum(out.count("(reused: a finished run") for out in outputs)
 
     split = load_dataset("helpdesk").split("test")
-    jobs = [r for r in runs if r.data.tags.get(KIND_TAG) != "parent"]  # a sweep's parent
-    problems = [f"{r.info.run_id}: {p}" for r in jobs if r.info.status == "FINISHED"
-                for p in _check(client, r, split)]
+    job_runs = [r for r in runs if r.data.tags.get(KIND_TAG) != "parent"]  # not a sweep's parent
+    problems = [f"{r.info.run_id}: {p}" for r in job_runs if r.info.status == "FINISHED"
+                for p in _check(r, split)]
     problems += [f"{r.info.run_id} is still RUNNING" for r in runs if r.info.status == "RUNNING"]
     problems += [f"re-run of sweep {i} exited {j.returncode}" for i, j in enumerate(again)
                  if j.returncode != 0]
@@ -111,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.kill} killed (exit codes {first}); {time.perf_counter() - started:.0f} s")
     print(f"after the kills: {dict(before)}; after the re-runs: {dict(after)}; "
           f"jobs reused by the re-runs: {reused}")
-    checked = sum(r.info.status == "FINISHED" for r in jobs)
-    print(f"FINISHED job runs checked: {checked} (and {len(runs) - len(jobs)} parent runs); "
+    checked = sum(r.info.status == "FINISHED" for r in job_runs)
+    print(f"FINISHED job runs checked: {checked} (and {len(runs) - len(job_runs)} parent runs); "
           f"problems: {len(problems)}")
     for problem in problems:
         print("  " + problem)

@@ -32,9 +32,13 @@ class _Jobs:
     crashed = False
 
 
+def _print_error(message: object) -> None:
+    print(f"rerank-bench: error: {message}", file=sys.stderr)
+
+
 def _user_error(exc: BaseException) -> NoReturn:
     # Hydra would print a traceback hint and exit 1; a user error gets its message and exit 2.
-    print(f"rerank-bench: error: {exc}", file=sys.stderr)
+    _print_error(exc)
     raise SystemExit(2) from None
 
 
@@ -89,13 +93,13 @@ def run_hydra(argv: Sequence[str]) -> int:
         print(f"rerank-bench: {stop}")
         return 0
     except RerankBenchError as exc:
-        print(f"rerank-bench: error: {exc}", file=sys.stderr)
+        _print_error(exc)
         return 2
     except SystemExit as exit_:
         if exit_.code != 1 or _Jobs.crashed:
             raise
         # Hydra printed why the config did not compose, and exits 1: a user error exits 2
-        print(f"rerank-bench: error: {_composition_hint(argv)}", file=sys.stderr)
+        _print_error(_composition_hint(argv))
         return 2
     return 0
 

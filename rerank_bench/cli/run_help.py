@@ -166,10 +166,11 @@ def _options(group: str) -> dict[str, str]:
 def _package(text: str, default: str) -> str:
     """Where a file's keys land: its ``# @package`` directive, else ``default``."""
     for line in text.splitlines():
-        found = _PACKAGE.match(line.strip())
+        stripped = line.strip()
+        found = _PACKAGE.match(stripped)
         if found:
             return found[1]
-        if line.strip() and not line.strip().startswith("#"):
+        if stripped and not stripped.startswith("#"):
             break
     return default
 
@@ -226,12 +227,13 @@ def config_help(choices: Mapping[str, str | None]) -> str:
         "GROUP.KEY=VALUE sets one of its keys; a key is listed under the first option that "
         "documents it.", "", 0,
     )
-    for group in (g for g in _groups() if g in about):
+    groups = _groups()
+    for group in (g for g in groups if g in about):
         lines += ["", *_wrap(f"{group}: {about[group]}", "", 2)]
         lines += _group_lines(group, group, choices.get(group))
     lines += ["", *_wrap("Parts that the configs above include (their keys are set through the "
                          "config that includes them, as their text says):", "", 0)]
-    for group in (g for g in _groups() if g not in about):
+    for group in (g for g in groups if g not in about):
         lines += ["", f"{group}:", *_group_lines(group, "", None)]
     lines += ["", "Top-level keys (KEY=VALUE):", *_key_lines(list(key_docs(root, "")), 2)]
     return "\n".join(lines) + "\n"

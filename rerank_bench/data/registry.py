@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -140,7 +140,7 @@ def irds_home() -> Path:
     return Path(os.environ.get("IR_DATASETS_HOME") or Path.home() / ".ir_datasets")
 
 
-def dataset_locations(names: Sequence[str] | None = None) -> dict[str, tuple[DataLocation, ...]]:
+def dataset_locations() -> dict[str, tuple[DataLocation, ...]]:
     """Where each dataset's files are looked for, and which are there.
 
     Each dataset is composed as ``rerank-bench run dataset=<name>`` composes it, so the paths are
@@ -148,18 +148,10 @@ def dataset_locations(names: Sequence[str] | None = None) -> dict[str, tuple[Dat
     read and ir_datasets is not imported: an id counts as present when ir_datasets' cache holds
     files in its folder (``<IR_DATASETS_HOME>/<collection>/<subset>``, its layout), otherwise
     ir_datasets fetches it on first use.
-
-    Args:
-        names: registry names (:func:`list_datasets`); ``None``: every dataset.
-
-    Raises:
-        ConfigError: an unknown name.
     """
     from omegaconf import OmegaConf
 
-    chosen = list_datasets() if names is None else list(names)
-    for name in chosen:
-        dataset_config(name)  # an unknown name fails here, listing the known ones
+    chosen = list_datasets()
     found: dict[str, tuple[DataLocation, ...]] = {}
     with config_composer() as compose:
         for name in chosen:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rerank_bench.errors import ConfigError
 from rerank_bench.experiments.runner import CodeVersion, data_fingerprint
 from rerank_bench.hashing import stable_hash
+from rerank_bench.tracking.names import JOB_KEY_TAG
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["JOB_KEY_TAG", "REUSE_MODES", "finished_job", "job_key", "reuse_wanted"]
 
-JOB_KEY_TAG = "job_key"
 REUSE_MODES = ("sweeps", "always", "never")
 """``sweeps``: jobs of ``--multirun`` reuse finished runs (the default); ``always``: single runs
 too; ``never``: every job runs."""

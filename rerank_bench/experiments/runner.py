@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rerank_bench.errors import ConfigError
 from rerank_bench.experiments.spec import Condition, ExperimentSpec, Tolerance
+from rerank_bench.tracking.names import CONDITION_TAG
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -50,7 +51,6 @@ __all__ = [
 
 CONFIG_HASH_TAG = "repro_config_hash"
 REUSE_KEY_TAG = "repro_reuse_key"
-CONDITION_TAG = "repro_condition"
 EXPERIMENT_TAG = "repro_experiment"
 _DIRTY = "-dirty"
 
@@ -370,18 +370,19 @@ class _Parent:
     reuses every cell makes none) and closed FINISHED, or FAILED when a cell raised."""
 
     def __init__(self, tracking_uri: str, spec: ExperimentSpec) -> None:
-        self.tracking_uri, self.spec = tracking_uri, spec
+        from rerank_bench.tracking.writer import resolve_tracking_uri
+
+        self.tracking_uri, self.spec = resolve_tracking_uri(tracking_uri), spec
         self._id: str | None = None
 
     def run_id(self) -> str:
         if self._id is None:
             from rerank_bench.reporting.runs import default_artifact_root
             from rerank_bench.tracking.parents import open_parent
-            from rerank_bench.tracking.writer import resolve_tracking_uri
 
-            self._id = open_parent(resolve_tracking_uri(self.tracking_uri),
-                                   self.spec.mlflow_experiment, default_artifact_root(),
-                                   f"reproduce {self.spec.name}", {EXPERIMENT_TAG: self.spec.name})
+            self._id = open_parent(self.tracking_uri, self.spec.mlflow_experiment,
+                                   default_artifact_root(), f"reproduce {self.spec.name}",
+                                   {EXPERIMENT_TAG: self.spec.name})
         return self._id
 
     def __enter__(self) -> _Parent:
@@ -390,9 +391,8 @@ class _Parent:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self._id is not None:
             from rerank_bench.tracking.parents import close_parent
-            from rerank_bench.tracking.writer import resolve_tracking_uri
 
-            close_parent(resolve_tracking_uri(self.tracking_uri), self._id, failed=kind is not None)
+            close_parent(self.tracking_uri, self._id, failed=kind is not None)
 
 
 def _tracking_overrides(tracking_uri: str, spec: ExperimentSpec, cell: Cell) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from rerank_bench.errors import ConfigError, DataFormatError, EvaluationError
 from rerank_bench.evaluation.metrics import metric_key
-from rerank_bench.tracking.names import KIND_TAG
+from rerank_bench.tracking.names import CONDITION_TAG, KIND_TAG
 
 __all__ = [
     "PER_QUERY_ARTIFACT",
@@ -106,7 +106,7 @@ class RunRecord:
     @property
     def condition(self) -> str:
         """The spec condition that made the run (tag ``repro_condition``), else the run name."""
-        return self.tags.get("repro_condition") or self.run_name
+        return self.tags.get(CONDITION_TAG) or self.run_name
 
     @property
     def dataset(self) -> str | None:

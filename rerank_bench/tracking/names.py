@@ -13,8 +13,10 @@ __all__ = [
     "ARTIFACTS",
     "COLLAPSE_REASON_TAG",
     "COLLAPSE_TAG",
+    "CONDITION_TAG",
     "CONFIG_ARTIFACT",
     "FIRST_STAGE_RUN_ARTIFACT",
+    "JOB_KEY_TAG",
     "KIND_TAG",
     "MODEL_ALONE_COLLAPSE_TAG",
     "MODEL_ARTIFACT",
@@ -36,6 +38,10 @@ MODEL_ARTIFACT = "model"
 ARTIFACTS = (RUN_ARTIFACT, FIRST_STAGE_RUN_ARTIFACT, PER_QUERY_ARTIFACT, CONFIG_ARTIFACT,
              TABLE_ARTIFACT)
 
+JOB_KEY_TAG = "job_key"
+"""The hash of what decides a run's numbers (see :mod:`rerank_bench.experiments.reuse`)."""
+CONDITION_TAG = "repro_condition"
+"""The spec condition a ``reproduce`` run was made for."""
 KIND_TAG = "run_kind"
 """``parent`` on the parent run of a sweep or a reproduction: readers of results leave it out."""
 

@@ -16,6 +16,7 @@ from rerank_bench.reporting.runs import RunRecord, resolve_metric
 from rerank_bench.reporting.tables.labels import metric_label
 from rerank_bench.reporting.tables.model import Column
 from rerank_bench.reporting.tables.spec import TableSpec
+from rerank_bench.tracking.names import JOB_KEY_TAG
 
 __all__ = ["RunGroup", "group_runs", "row_keys", "table_columns"]
 
@@ -90,7 +91,7 @@ results go."""
 
 def _condition(run: RunRecord) -> str:
     """What identifies a run's condition: its job key (tag), else its params bar the seed."""
-    return run.tags.get("job_key") or repr(sorted(
+    return run.tags.get(JOB_KEY_TAG) or repr(sorted(
         (k, v) for k, v in run.params.items() if not k.startswith(_NOT_A_CONDITION)
     ))
 

@@ -136,9 +136,7 @@ class ApiCache:
             except sqlite3.DatabaseError as exc:
                 if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
                     raise
-                if self._conn is not None:
-                    self._conn.close()
-                    self._conn = None
+                self._drop()
                 name = self.path.name
                 raise DataFormatError(
                     self.path,
@@ -154,9 +152,13 @@ class ApiCache:
     def close(self) -> None:
         """Close the connection (it reopens on next use)."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection; the caller holds the lock."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def get_embeddings(self, space: EmbeddingSpace, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Cached vectors of ``hashes`` in ``space``: ``{sha256: float32 vector}`` (hits only)."""
