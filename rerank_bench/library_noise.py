@@ -16,7 +16,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 
-__all__ = ["quiet_hf_progress", "quiet_training"]
+__all__ = ["quiet_hf_progress", "quiet_mlflow_downloads", "quiet_training"]
 
 _LEAF_SPEC = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
 """torch's FutureWarning about its pytree API, raised in Lightning's ``_pytree`` module: a
@@ -80,3 +80,21 @@ def quiet_hf_progress() -> Iterator[None]:
     finally:
         if was_on:
             hf_logging.enable_progress_bar()
+
+
+@contextlib.contextmanager
+def quiet_mlflow_downloads() -> Iterator[None]:
+    """MLflow's artifact progress bar off while our code downloads a run's model: it redraws one
+    line per file of the folder (six for a fine-tuned cross-encoder) in every log."""
+    import os
+
+    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    before = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before

@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from rerank_bench.cache import CacheDir
 from rerank_bench.data.io import atomic_write, read_trec_run, require_finite, write_trec_run
-from rerank_bench.data.records import Corpus, Dataset, Queries, Run, ranking
+from rerank_bench.data.records import Corpus, Dataset, Queries, Run, Split, ranking
 from rerank_bench.errors import ConfigError, DryRunStop
 from rerank_bench.evaluation.metrics import (
     Evaluation,
@@ -38,6 +38,7 @@ from rerank_bench.evaluation.metrics import (
     query_set_id,
 )
 from rerank_bench.experiments.reuse import JOB_KEY_TAG, finished_job, job_key, reuse_wanted
+from rerank_bench.inference.tokenize import TruncationTally
 from rerank_bench.reporting.run_summary import summary_table
 from rerank_bench.reporting.runs import RunRecord, RunStore
 from rerank_bench.reranking.base import Reranker, merge_reranked
@@ -241,27 +242,30 @@ def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever)
 
 
 def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str) -> Reranker | None:
+    """The configured re-ranker over its model: the training's, a ``runs:/`` download, or as
+    configured; the token budgets its config leaves null are those the model was trained with."""
+    from rerank_bench.reranking.trained import inference_budgets, recorded_budgets
+
     node = cfg.reranker
     if not node.get("_target_"):
         return None
-    if training is not None:
-        # budgets the config leaves null (reranker.inference.max_length: null) are the trained ones
-        from rerank_bench.reranking.trained import trained_budgets
-
-        trained = training.scored
-        max_length, query_max_length = trained_budgets(trained.kind, trained.max_length,
-                                                       trained.query_max_length)
-        budgets = {"max_length": max_length, "query_max_length": query_max_length}
-        inference = node.get("inference") or {}
-        as_trained = {k: v for k, v in budgets.items() if k in inference and inference[k] is None}
-        filled = {"inference": as_trained} if as_trained else {}
-        return cast(Reranker, instantiate(node, model=str(trained.path), **filled))
     model = node.get("model")
-    if isinstance(model, str) and model.startswith("runs:/"):
+    trained: tuple[int, int | None] | None = None
+    if training is not None:
+        scored = training.scored
+        model, trained = str(scored.path), (scored.max_length, scored.query_max_length)
+    elif isinstance(model, str) and model.startswith("runs:/"):
         from rerank_bench.tracking.writer import download_model
 
-        return cast(Reranker, instantiate(node, model=str(download_model(model, uri, out))))
-    return cast(Reranker, instantiate(node))
+        model = str(download_model(model, uri, out))
+    if not isinstance(model, str):
+        return cast(Reranker, instantiate(node))
+    if trained is None and Path(model).is_dir():
+        trained = recorded_budgets(model)
+    kind = getattr(get_class(node._target_), "model_kind", None)
+    budgets = inference_budgets(node.get("inference") or {}, kind, trained)
+    filled = {"inference": budgets} if budgets else {}
+    return cast(Reranker, instantiate(node, model=model, **filled))
 
 
 def run(cfg: DictConfig) -> RunResult:
@@ -357,7 +361,10 @@ def run(cfg: DictConfig) -> RunResult:
             extra["training"] = f"{timings['train']:.1f}s"
         if "rerank" in timings:
             extra["re-rank"] = f"{timings['rerank']:.1f}s ({n_pairs} pairs)"
-        table = summary_table(dataset.name, split.name, rows, extra)
+        notes = _notes(cfg, source, split, training, reranker)
+        table = summary_table(dataset.name, split.name, rows, extra, notes)
+        if notes:
+            mlflow.set_tag(tracked.NOTES_TAG, "; ".join(notes)[:5000])
         _log_results(out, first, final, final_eval, base_eval, reranker is not None, table, cfg)
         if cfg.tracking.get("plots", True) and (reranker is not None or training is not None):
             _log_plots(out / "plots", system, retriever.name, final_eval, base_eval, training,
@@ -367,6 +374,31 @@ def run(cfg: DictConfig) -> RunResult:
     return RunResult(
         run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings
     )
+
+
+def _notes(
+    cfg: DictConfig, source: Any, split: Split, training: _Training | None,
+    reranker: Reranker | None,
+) -> list[str]:
+    """What a reader of this run's table must know: the data's own notes (ids that match only
+    once normalised), an unstated relevance level on graded qrels, and what the token budgets
+    cut at training and at scoring time."""
+    notes = list(split.notes)
+    top = max((grade for docs in split.qrels.values() for grade in docs.values()), default=0)
+    if cfg.eval.rel_level is None and source.rel_level is None and top > 1:
+        note = (f"the qrels grade 0..{top} and dataset.rel_level is not set, so MRR, P, recall "
+                f"and MAP count grade >= 1; set dataset.rel_level (2 is trec_eval -l 2)")
+        log.warning(note)
+        notes.append(note)
+    if training is not None:
+        for stage, trained in training.result.models.items():
+            if trained.summary.truncation:
+                tally = TruncationTally(**trained.summary.truncation)
+                notes.append(f"training {stage}: {tally.shares()}")
+    counted = getattr(reranker, "truncation_tally", None)
+    if callable(counted) and counted().docs_seen:
+        notes.append(f"re-ranking: {counted().shares()}")
+    return notes
 
 
 def _in_sweep() -> bool:
@@ -412,7 +444,8 @@ def _log_training(training: _Training, tracking: DictConfig) -> None:
         log_curves(stage, trained.curves)
         summary = trained.summary
         log_stage(stage, trained.kind, trained.folder, trained.path, summary.best,
-                  summary.first_stage, summary.seconds, summary.collapsed, trained.reused)
+                  summary.first_stage, summary.seconds, summary.collapsed, trained.reused,
+                  summary.truncation)
     scored = training.scored
     log_collapse(scored.summary.collapsed, scored.summary.collapse_reason)
     log_model(scored.path)

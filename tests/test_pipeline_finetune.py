@@ -3,6 +3,7 @@ an interrupted job resumes its run; DDP workers under Hydra add no folder and no
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -273,3 +274,27 @@ def test_every_train_recipe_composes_and_instantiates() -> None:
             assert list(chain.stages) == ["adapt", "rank"]
             assert chain.stages["rank"].references() == ["adapt", "adapt"]
     assert default.train.stages.rank.head == "segment_cosine"  # train=domain is the default
+
+
+def test_a_reused_model_scores_with_the_budgets_it_was_trained_with(
+    home: Path, tiny_ce: Path
+) -> None:
+    """The model folder records its budgets (64/16 here); ``reranker.model=runs:/...`` scores
+    with them unless told otherwise, and every table says what the budgets cut."""
+    trained = run_overrides(_train_overrides(tiny_ce, 2))
+    metrics = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}").get_run(
+        trained.run_id).data.metrics
+    assert metrics["rank/train/docs_seen"] > 0 and "rank/train/docs_truncated" in metrics
+    assert "Note: training rank: " in trained.table and "query <= 16 tokens" in trained.table
+    assert "Note: re-ranking: " in trained.table
+    reuse = ["dataset=helpdesk", "reranker=cross_encoder", "reranker.depth=5",
+             f"reranker.model=runs:/{trained.run_id}/model", "reranker.activation=none",
+             "reranker.inference.batch_tokens=16384"]
+    reused = run_overrides(reuse)
+    assert reused.metrics == trained.metrics  # the same model on the same inputs
+    folder = reused.output_dir / "reused_model" / "model"
+    record = json.loads((folder / "rerank_bench.json").read_text())
+    assert (record["max_length"], record["query_max_length"]) == (64, 16)
+    told = run_overrides([*reuse, "reranker.inference.max_length=128",
+                          "reranker.inference.query_max_length=shared"])
+    assert "longest-first, max_length=128" in told.table

@@ -147,3 +147,29 @@ def test_a_memory_keeps_its_own_budget(memory: Path, tmp_path: Path) -> None:
     scored = SimpleNamespace(path=memory, kind="memory", max_length=64, query_max_length=64)
     reranker = _reranker(cfg, _Training(result=None, scored=scored), tmp_path, "unused")
     assert isinstance(reranker, LogMemoryReranker) and _budgets(reranker) == (32, None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ([], (64, 24)),  # null: as the folder records
+        (["reranker.inference.max_length=128"], (128, 24)),  # a set budget is kept
+        (["reranker.inference.query_max_length=shared"], (64, None)),  # longest-first
+        (["reranker.inference.query_max_length=8"], (64, 8)),
+    ],
+)
+def test_a_model_folder_is_scored_with_the_budgets_it_records(
+    overrides: list[str], expected: tuple[int, int | None], tmp_path: Path
+) -> None:
+    import json
+
+    from _neural_helpers import tiny_bert
+
+    folder = tiny_bert(tmp_path / "model")
+    (folder / "rerank_bench.json").write_text(json.dumps({"max_length": 64,
+                                                          "query_max_length": 24}))
+    cfg = _compose(["reranker=cross_encoder", f"reranker.model={folder}", *overrides])
+    assert _budgets(_reranker(cfg, None, tmp_path, "unused")) == expected
+    unrecorded = tiny_bert(tmp_path / "plain")  # a hub model or an older folder: the defaults
+    cfg = _compose(["reranker=cross_encoder", f"reranker.model={unrecorded}"])
+    assert _budgets(_reranker(cfg, None, tmp_path, "unused")) == (256, 64)

@@ -92,3 +92,13 @@ def test_cross_encoder_counts_truncation_per_pair_the_same_way(
         "ce-longest-first: truncation (longest-first, max_length=32): "
         "0 of 1 queries and 0 of 1 passages cut"
     ]
+
+
+def test_a_tally_words_its_shares_for_a_table_footer() -> None:
+    from rerank_bench.inference.tokenize import TruncationTally
+
+    tally = TruncationTally(queries_seen=400, queries_truncated=3, docs_seen=40,
+                            docs_truncated=30, budgets={"pairs": "longest-first, max_length=64"})
+    assert tally.shares() == ("0.75% of queries and 75% of passages cut (longest-first, "
+                              "max_length=64)")
+    assert TruncationTally().shares() == "0% of queries and 0% of passages cut ()"

@@ -42,6 +42,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--filter", default=None, help="MLflow search filter, e.g. \"tags.dataset = 'scifact'\""
     )
     p.add_argument(
+        "--dataset",
+        default=None,
+        help="only runs on these datasets, comma-separated (MLflow filters have no `or`)",
+    )
+    p.add_argument(
         "--tracking-uri",
         default=None,
         help="MLflow store (default: MLFLOW_TRACKING_URI or .rerank-bench/mlflow.db)",
@@ -126,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         store = RunStore(args.tracking_uri)
-        runs = store.search(args.experiment, args.filter)
+        runs = store.search(args.experiment, args.filter, datasets=_split(args.dataset))
         table = tabulate(runs, spec, store.per_query)
         text = table.render(args.format)
         if args.output:

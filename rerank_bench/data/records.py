@@ -182,12 +182,15 @@ class Split:
             with the judgments because it is a property of how they were made (DL: 2), so
             evaluating a split never falls back on a default; a :class:`Dataset` sets it on
             its splits.
+        notes: what a reader of any table of this split must know about its data (judged ids
+            that match the corpus only once normalised...); printed under the run's table.
     """
 
     name: str
     queries: Queries
     qrels: Qrels
     rel_level: int = 1
+    notes: tuple[str, ...] = ()
 
     def judged_queries(self) -> Queries:
         """The queries that have at least one judgment."""

@@ -138,14 +138,23 @@ class TruncationTally:
         self.docs_truncated += other.docs_truncated
         self.budgets.update(other.budgets)
 
-    def describe(self) -> str:
-        """One log line: counts of cut inputs out of those seen, and the budgets."""
-        budget = self.budgets.get("pairs") or "; ".join(
+    def shares(self) -> str:
+        """``"30% of queries and 1.2% of passages cut (<budgets>)"``: a table footer's words."""
+        return (
+            f"{_share(self.queries_truncated, self.queries_seen)} of queries and "
+            f"{_share(self.docs_truncated, self.docs_seen)} of passages cut ({self._budget()})"
+        )
+
+    def _budget(self) -> str:
+        return self.budgets.get("pairs") or "; ".join(
             f"{kind}: {text}" for kind, text in self.budgets.items()
         )
+
+    def describe(self) -> str:
+        """One log line: counts of cut inputs out of those seen, and the budgets."""
         return (
-            f"truncation ({budget}): {self.queries_truncated} of {self.queries_seen} queries and "
-            f"{self.docs_truncated} of {self.docs_seen} passages cut"
+            f"truncation ({self._budget()}): {self.queries_truncated} of {self.queries_seen} "
+            f"queries and {self.docs_truncated} of {self.docs_seen} passages cut"
         )
 
     def summary(self) -> dict[str, float]:
@@ -156,6 +165,12 @@ class TruncationTally:
             "rerank_docs_truncated": float(self.docs_truncated),
             "rerank_docs_seen": float(self.docs_seen),
         }
+
+
+def _share(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage: ``75%``, ``0.75%`` (``0%`` of nothing)."""
+    percent = 100 * part / whole if whole else 0.0
+    return f"{percent:.0f}%" if percent >= 10 or percent == 0 else f"{percent:.2g}%"
 
 
 class CountsTruncation:
@@ -185,7 +200,11 @@ class CountsTruncation:
             ``rerank_queries_truncated``, ``rerank_queries_seen``, ``rerank_docs_truncated``,
             ``rerank_docs_seen``; all 0 when every pair came from the score cache.
         """
-        return (self._truncation or TruncationTally()).summary()
+        return self.truncation_tally().summary()
+
+    def truncation_tally(self) -> TruncationTally:
+        """The totals themselves (:meth:`TruncationTally.shares` words them for a table)."""
+        return self._truncation or TruncationTally()
 
 
 def longest_first(n_first: int, n_second: int, budget: int) -> tuple[int, int]:

@@ -10,7 +10,11 @@ __all__ = ["summary_table"]
 
 
 def summary_table(
-    dataset: str, split: str, rows: Sequence[tuple[str, Evaluation]], extra: Mapping[str, str]
+    dataset: str,
+    split: str,
+    rows: Sequence[tuple[str, Evaluation]],
+    extra: Mapping[str, str],
+    notes: Sequence[str] = (),
 ) -> str:
     """Render systems (rows) by metrics (columns) as Markdown, with the conventions underneath.
 
@@ -19,6 +23,8 @@ def summary_table(
         split: evaluated split.
         rows: ``(system, evaluation)`` pairs sharing the same metrics.
         extra: further facts to print under the table (timings, depth...).
+        notes: sentences a reader must not miss (data, relevance level, truncation), one line
+            each under the facts.
     """
     metrics = rows[0][1].metrics
     first = rows[0][1]
@@ -31,9 +37,9 @@ def summary_table(
     for system, evaluation in rows:
         cells = " | ".join(f"{evaluation.mean[m]:.4f}" for m in metrics)
         lines.append(f"| {system} | {cells} |")
-    notes = [f"relevant for binary metrics: grade >= {first.rel_level}"]
+    facts = [f"relevant for binary metrics: grade >= {first.rel_level}"]
     if first.n_unanswered:
-        notes.append(f"{first.n_unanswered} judged queries without results scored 0")
-    notes += [f"{k}: {v}" for k, v in extra.items()]
-    lines += ["", "; ".join(notes)]
+        facts.append(f"{first.n_unanswered} judged queries without results scored 0")
+    facts += [f"{k}: {v}" for k, v in extra.items()]
+    lines += ["", "; ".join(facts), *(f"Note: {note}." for note in notes)]
     return "\n".join(lines)

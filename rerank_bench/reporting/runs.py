@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,14 @@ from rerank_bench.evaluation.metrics import metric_key
 from rerank_bench.tracking.names import CONDITION_TAG, KIND_TAG
 
 __all__ = [
+    "FIRST_STAGE_SUFFIX",
     "PER_QUERY_ARTIFACT",
     "PerQuery",
     "RunRecord",
     "RunStore",
     "default_artifact_root",
     "default_tracking_uri",
+    "first_stage_records",
     "parse_per_query",
     "resolve_metric",
 ]
@@ -212,6 +214,39 @@ def parse_per_query(payload: Any, source: str, run_id: str = "") -> PerQuery:
     return PerQuery(run_id=run_id, rel_level=rel_level, scores=scores)
 
 
+FIRST_STAGE_SUFFIX = "#first_stage"
+"""Ends the id of a :func:`first_stage_records` record: ``<run id>#first_stage``."""
+
+_FIRST_STAGE_PREFIX = "first_stage_"
+_FIRST_STAGE_TAGS = ("dataset", "split", "query_set", "seed")
+
+
+def first_stage_records(runs: Sequence[RunRecord]) -> list[RunRecord]:
+    """The first stage of each re-ranking run, as a run of its own (system: the retriever).
+
+    Why: every re-ranking run evaluates its first stage too (``first_stage_*`` metrics and
+    per-query values), so a store holding only fine-tuning runs still has its BM25 row;
+    ``--baseline bm25`` tests against it. One record per dataset, split, query set, retriever
+    settings and seed (the newest run's): the same first stage under ten re-rankers is one row.
+    """
+    chosen: dict[tuple[str | None, ...], RunRecord] = {}
+    for run in sorted(runs, key=lambda r: r.start_time):
+        retriever = run.tags.get("retriever")
+        metrics = {key[len(_FIRST_STAGE_PREFIX):]: value for key, value in run.metrics.items()
+                   if key.startswith(_FIRST_STAGE_PREFIX)}
+        if not retriever or run.tags.get("reranker", "none") == "none" or not metrics:
+            continue
+        if "queries_per_s_first_stage" in run.metrics:
+            metrics["queries_per_s_first_stage"] = run.metrics["queries_per_s_first_stage"]
+        tags = {key: run.tags[key] for key in _FIRST_STAGE_TAGS if key in run.tags}
+        tags.update(system=retriever, retriever=retriever, reranker="none")
+        key = (*(tags.get(k) for k in _FIRST_STAGE_TAGS), retriever,
+               run.params.get("fingerprint.retriever"))
+        chosen[key] = replace(run, run_id=run.run_id + FIRST_STAGE_SUFFIX, run_name=retriever,
+                              tags=tags, params={}, metrics=metrics)
+    return list(chosen.values())
+
+
 class RunStore:
     """Read access to one MLflow tracking store (a sqlite file or a server).
 
@@ -257,12 +292,15 @@ class RunStore:
         experiments: str | Sequence[str],
         filter_string: str | None = None,
         statuses: Sequence[str] = ("FINISHED",),
+        datasets: Sequence[str] = (),
     ) -> list[RunRecord]:
         """Runs of the named experiments that match an MLflow filter, oldest first.
 
         Args:
             experiments: one or several experiment names.
             filter_string: an MLflow search filter, e.g. ``"tags.dataset = 'scifact'"``.
+            datasets: keep runs on these datasets only (tag ``dataset``); empty: all. MLflow's
+                filters have no ``or``, so several datasets cannot be one filter.
             statuses: run statuses to keep (unfinished and failed runs are left out by default).
                 Parent runs of sweeps and reproductions (tag ``run_kind=parent``) hold no
                 results and are always left out.
@@ -286,12 +324,15 @@ class RunStore:
                     page_token=token,
                 )
             except MlflowException as exc:
+                either = (" MLflow filters have no `or`: for several datasets use --dataset a,b."
+                          if " or " in f" {(filter_string or '').lower()} " else "")
                 raise ConfigError(
-                    f"MLflow rejected the filter {filter_string!r}: {exc.message}. Fix: use the "
-                    "MLflow search syntax, e.g. \"tags.dataset = 'scifact'\"."
+                    f"MLflow rejected the filter {filter_string!r}: {exc.message}.{either} Fix: "
+                    "use the MLflow search syntax, e.g. \"tags.dataset = 'scifact'\"."
                 ) from None
             records.extend(_record(run) for run in page if run.info.status in statuses
-                           and run.data.tags.get(KIND_TAG) != "parent")
+                           and run.data.tags.get(KIND_TAG) != "parent"
+                           and (not datasets or run.data.tags.get("dataset") in datasets))
             token = page.token
             if not token:
                 break
@@ -335,12 +376,15 @@ class RunStore:
         if cached is not None:
             return cached
         uri = None if isinstance(run, str) else run.artifact_uri
-        text = self.artifact_text(run_id, PER_QUERY_ARTIFACT, uri)
-        source = f"run {run_id}: {PER_QUERY_ARTIFACT}"
+        logged_by = run_id.removesuffix(FIRST_STAGE_SUFFIX)
+        text = self.artifact_text(logged_by, PER_QUERY_ARTIFACT, uri)
+        source = f"run {logged_by}: {PER_QUERY_ARTIFACT}"
         try:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataFormatError(source, exc.lineno, f"invalid JSON ({exc.msg}).") from None
+        if logged_by != run_id and isinstance(payload, dict):  # a first_stage_records record
+            payload = {**payload, "per_query": payload.get("first_stage_per_query")}
         per_query = parse_per_query(payload, source, run_id)
         self._per_query[run_id] = per_query
         return per_query

@@ -20,6 +20,7 @@ __all__ = [
     "KIND_TAG",
     "MODEL_ALONE_COLLAPSE_TAG",
     "MODEL_ARTIFACT",
+    "NOTES_TAG",
     "PER_QUERY_ARTIFACT",
     "RUN_ARTIFACT",
     "TABLE_ARTIFACT",
@@ -42,6 +43,8 @@ JOB_KEY_TAG = "job_key"
 """The hash of what decides a run's numbers (see :mod:`rerank_bench.experiments.reuse`)."""
 CONDITION_TAG = "repro_condition"
 """The spec condition a ``reproduce`` run was made for."""
+NOTES_TAG = "notes"
+"""The notes under the run's table (ids matched only once normalised, truncation...)."""
 KIND_TAG = "run_kind"
 """``parent`` on the parent run of a sweep or a reproduction: readers of results leave it out."""
 

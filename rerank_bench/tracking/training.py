@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import mlflow
 from mlflow.entities import Metric
@@ -87,9 +88,14 @@ def _already_logged(client: MlflowClient, run_id: str, keys: Iterable[str]) -> s
 
 
 def log_stage(stage: str, kind: str, folder: Path, model: Path, best: float | None,
-              first_stage: float | None, seconds: float, collapsed: bool, reused: bool) -> None:
-    """A stage's summary: best and first-stage dev nDCG@10, minutes, where it trained."""
+              first_stage: float | None, seconds: float, collapsed: bool, reused: bool,
+              truncation: Mapping[str, Any] | None = None) -> None:
+    """A stage's summary: best and first-stage dev nDCG@10, minutes, where it trained, and what
+    its token budgets cut of the training pairs (``<stage>/train/docs_truncated``...)."""
     metrics = {stage_metric(stage, "minutes"): seconds / 60}
+    for key in ("queries_truncated", "queries_seen", "docs_truncated", "docs_seen"):
+        if truncation and key in truncation:
+            metrics[stage_metric(stage, f"train/{key}")] = float(truncation[key])
     if best is not None:
         metrics[stage_metric(stage, "best_val/ndcg_at_10")] = best
     if first_stage is not None:

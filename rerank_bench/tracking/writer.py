@@ -205,12 +205,14 @@ def download_model(reference: str, uri: str, job_folder: Path) -> Path:
         ModelResolutionError: the run or its artifact is not in the store.
     """
     from rerank_bench.errors import ModelResolutionError
+    from rerank_bench.library_noise import quiet_mlflow_downloads
 
     target = job_folder / "reused_model"
     try:
-        path = mlflow.artifacts.download_artifacts(
-            artifact_uri=reference, dst_path=str(target), tracking_uri=uri
-        )
+        with quiet_mlflow_downloads():
+            path = mlflow.artifacts.download_artifacts(
+                artifact_uri=reference, dst_path=str(target), tracking_uri=uri
+            )
     except Exception as exc:  # MLflow raises several types for a missing run/artifact
         raise ModelResolutionError(
             f"cannot fetch {reference!r} from the MLflow store {uri} ({exc}). Fix: check the "

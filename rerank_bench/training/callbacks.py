@@ -56,6 +56,8 @@ class ValidationSummary:
         collapsed: ``True`` when the collapse detector fired; ``collapse_reason`` says why.
         stopped_early: early stopping ended the run.
         seconds: wall-clock time of the stage (training and validation).
+        truncation: what the token budgets cut of the training pairs (the fields of a
+            :class:`~rerank_bench.inference.tokenize.TruncationTally`; empty for a memory).
     """
 
     metric: str
@@ -67,6 +69,7 @@ class ValidationSummary:
     collapse_reason: str = ""
     stopped_early: bool = False
     seconds: float = 0.0
+    truncation: dict[str, Any] = field(default_factory=dict)
 
 
 def save_hf_folder(model: Any, tokenizer: Any, folder: Path, info: dict[str, Any]) -> None:

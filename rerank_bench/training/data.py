@@ -18,9 +18,13 @@ import torch
 from torch import Tensor
 
 from rerank_bench.inference.batching import pad_batch
-from rerank_bench.inference.tokenize import TextEncoder
+from rerank_bench.inference.settings import Side
+from rerank_bench.inference.tokenize import TextEncoder, TruncationTally
 
 __all__ = ["PairCollator", "RerankBatch", "SplitCollator", "TrainingGroup"]
+
+_CHUNK = 8192
+"""Inputs tokenised at a time when counting truncation (bounds the memory of a large pool)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,14 @@ class PairCollator:
         features = pad_batch(encoded, np.arange(len(texts)), self.encoder.pad_id)
         return RerankBatch(features=features, **targets)
 
+    def truncation(self, queries: Sequence[str], texts: Sequence[str]) -> TruncationTally:
+        """What the budgets cut of these aligned (query, passage) pairs, as training sees them."""
+        tally = TruncationTally()
+        for start in range(0, len(texts), _CHUNK):
+            end = start + _CHUNK
+            tally.add_pairs(self.encoder.encode_pairs(queries[start:end], texts[start:end]).stats)
+        return tally
+
 
 class SplitCollator:
     """Tokenise groups into queries and documents apart, for a bi-encoder.
@@ -162,3 +174,15 @@ class SplitCollator:
             query_features=pad_batch(queries, np.arange(len(groups)), self.queries.pad_id),
             **targets,
         )
+
+    def truncation(self, queries: Sequence[str], texts: Sequence[str]) -> TruncationTally:
+        """What the budgets cut of these queries and passages (each distinct text once)."""
+        tally = TruncationTally()
+        sides: tuple[tuple[Side, TextEncoder, Sequence[str]], ...] = (
+            ("query", self.queries, queries), ("doc", self.docs, texts)
+        )
+        for side, encoder, items in sides:
+            unique = list(dict.fromkeys(items))
+            for start in range(0, len(unique), _CHUNK):
+                tally.add_texts(encoder.encode_texts(unique[start : start + _CHUNK]).stats, side)
+        return tally

@@ -23,6 +23,7 @@ from torch.utils.data import Dataset as TorchDataset
 from rerank_bench.data.io import read_trec_run
 from rerank_bench.data.records import Corpus, Dataset, Labels, Qrels, Queries, Run, ranking
 from rerank_bench.errors import ConfigError
+from rerank_bench.inference.tokenize import TruncationTally
 from rerank_bench.retrieval.base import Retriever
 from rerank_bench.training.data import PairCollator, SplitCollator, TrainingGroup
 from rerank_bench.training.labels import (
@@ -320,6 +321,24 @@ class RerankDataModule(pl.LightningDataModule):
             len(self.dev_queries),
             self.dev_depth,
         )
+
+    def training_truncation(self) -> TruncationTally:
+        """What the token budgets cut of the training pairs: each (query, document) that a group
+        can draw (its positive and its first-stage pool) counted once.
+
+        Counted here, once, rather than in the collator: loader workers tokenise in processes of
+        their own, whose counts would be lost, and a reader of the results wants the share of the
+        training data the model never saw whole, not a per-batch figure.
+        """
+        self.setup("fit")
+        data = self.train_dataset
+        assert data is not None  # setup() built it
+        pairs = list(dict.fromkeys(
+            (pool.query_id, doc_id) for pool in data.pools for doc_id in (pool.positive_id,
+                                                                           *pool.pool)
+        ))
+        return self.collator.truncation([data.queries[qid] for qid, _ in pairs],
+                                        self.corpus.texts(doc_id for _, doc_id in pairs))
 
     def _positives(self, queries: Queries, labels: Labels) -> dict[str, list[str]]:
         threshold = self.min_positive_label

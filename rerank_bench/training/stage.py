@@ -324,13 +324,20 @@ def train_stage(
             "dataset": dm.dataset.name,
             "train_split": dm.train_split,
             "recipe": stage.describe(),
+            # what re-ranking with this folder defaults to (reranking.trained.recorded_budgets)
+            "max_length": stage.max_length,
+            "query_max_length": stage.query_max_length,
+            "document_text": "title, then text",
         }
+        truncation = dm.training_truncation()
+        log.info("stage %s: training pairs' %s", name, truncation.describe())
         fitted = fit(stage, chain, model, tokenizer, dm, folder, info)
         if fitted is None:  # a DDP worker: rank 0 selects, saves and reports the model
             return TrainedModel(name, stage.kind, folder / "model", folder,
                                 ValidationSummary(metric="ndcg@10"), DevSet({}, {}, {}, 1),
                                 False, stage.max_length, stage.query_max_length)
         summary = fitted
+        summary.truncation = asdict(truncation)
     summary.seconds = time.perf_counter() - started
     DevSet(dm.dev_queries, dm.dev_qrels, dm.dev_candidates, dm.dataset.rel_level).save(
         folder / DEV_FILE

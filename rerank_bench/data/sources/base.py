@@ -25,7 +25,12 @@ class DatasetSource(ABC):
         eval_split: the split evaluated by ``rerank-bench run``.
         train_split: the split used to fine-tune (``None``: the dataset has none).
         dev_split: the split used for validation while fine-tuning (``None``: none).
-        rel_level: smallest grade that counts as relevant for binary metrics (DL: 2).
+        rel_level: smallest grade that counts as relevant for binary metrics (DL: 2); ``None``
+            (``dataset=local``): not stated, so 1, and a run on graded qrels says so under its
+            table (TREC DL-style grades 0..3 usually want 2, as ``trec_eval -l 2``).
+        normalize_ids: map qrels ids that match a topic or corpus id only once zero padding,
+            case and white space are normalised (``DOC-46`` for ``DOC-0046``); without it they
+            are reported loudly and scored as never retrieved (:func:`make_split`).
         logs: interaction logs (JSONL search logs) that come with the data, for labels derived
             from user feedback (``labels=<method>``); checked to exist when the dataset loads.
     """
@@ -34,7 +39,8 @@ class DatasetSource(ABC):
     eval_split: str = "test"
     train_split: str | None = "train"
     dev_split: str | None = None
-    rel_level: int = 1
+    rel_level: int | None = 1
+    normalize_ids: bool = False
     logs: Sequence[str] = ()
     _dataset: Dataset | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -51,7 +57,7 @@ class DatasetSource(ABC):
                 name=self.name,
                 corpus=corpus,
                 splits=splits,
-                rel_level=self.rel_level,
+                rel_level=1 if self.rel_level is None else self.rel_level,
                 logs=tuple(str(existing_path(log, "logs")) for log in as_list(self.logs)),
             )
             for split_name in self.split_names():

@@ -60,6 +60,7 @@ class BeirSource(DatasetSource):
         for split_name in names:
             qrels_path = qrels_dir / f"{split_name}.tsv"
             splits[split_name] = make_split(
-                split_name, queries, read_qrels(qrels_path, fmt="tsv"), qrels_path, corpus
+                split_name, queries, read_qrels(qrels_path, fmt="tsv"), qrels_path, corpus,
+                self.normalize_ids,
             )
         return corpus, splits

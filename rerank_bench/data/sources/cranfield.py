@@ -43,4 +43,5 @@ class CranfieldSource(DatasetSource):
         queries = read_smart_queries(folder / "cran.qry", renumber=True)
         qrels_path = folder / "cranqrel"
         qrels = read_cranfield_qrels(qrels_path)
-        return corpus, {self.split: make_split(self.split, queries, qrels, qrels_path, corpus)}
+        return corpus, {self.split: make_split(self.split, queries, qrels, qrels_path, corpus,
+                                             self.normalize_ids)}

@@ -74,7 +74,8 @@ class IrDatasetsSource(DatasetSource):
             irds_id = self._split_ids()[name]
             queries = _irds_read(irds_id, lambda ds=ds: _irds_queries(ds))
             qrels = _irds_read(irds_id, lambda ds=ds, irds_id=irds_id: _irds_qrels(ds, irds_id))
-            splits[name] = make_split(name, queries, qrels, IRDS_PREFIX + irds_id, corpus)
+            splits[name] = make_split(name, queries, qrels, IRDS_PREFIX + irds_id, corpus,
+                                      self.normalize_ids)
         return corpus, splits
 
 

@@ -16,7 +16,7 @@ from typing import Concatenate, ParamSpec
 
 from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.significance import describe
-from rerank_bench.reporting.runs import RunRecord
+from rerank_bench.reporting.runs import RunRecord, first_stage_records
 from rerank_bench.reporting.tables.cells import (
     PerQueryLoader,
     cell_values,
@@ -60,6 +60,12 @@ def tabulate(
         spec = replace(spec, row_labels=display or None)
     grid, row_keys, col_keys, notes = group_runs(runs, spec)
     baseline = spec.baseline
+    if baseline is not None and baseline not in row_keys:
+        derived = [r for r in first_stage_records(runs) if r.field(spec.rows) == baseline]
+        if derived:  # the re-ranking runs' own first stage
+            grid, row_keys, col_keys, notes = group_runs([*runs, *derived], spec)
+            notes.append(f"{spec.row_label(baseline)}: the first stage of the re-ranking runs, "
+                         "evaluated with them (no run of its own).")
     if baseline is not None and baseline not in row_keys:
         raise ConfigError(
             f"baseline {baseline!r} is not a row; rows ({spec.rows}) are {row_keys}. "
