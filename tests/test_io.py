@@ -111,8 +111,14 @@ def test_trec_topics_fields_and_prefixes(tiny_data: Path) -> None:
     assert both["4"] == "how to remove limescale Removing mineral deposits from kitchen appliances."
     narr = read_trec_topics(tiny_data / "topics.trec", field="narr")
     assert narr["6"] == "A relevant document answers the question."
-    # A tab-separated topics file is read too (TREC DL ships topics that way).
-    assert read_trec_topics(tiny_data / "queries.tsv") == TINY_QUERIES
+    # A configured format is never second-guessed: TSV topics are not read as TREC, and the
+    # error says what the file looks like.
+    with pytest.raises(DataFormatError, match="expected TREC topics") as info:
+        read_queries(tiny_data / "queries.tsv", fmt="trec")
+    assert info.value.line_no == 1
+    assert "looks like TSV topics (the extension .tsv): set dataset.queries_format=tsv." in (
+        info.value.fix
+    )
     with pytest.raises(DataFormatError, match="unknown topic field"):
         read_trec_topics(tiny_data / "topics.trec", field="summary")
 

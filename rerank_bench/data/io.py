@@ -14,6 +14,7 @@ import contextlib
 import json
 import math
 import os
+import tarfile
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -23,10 +24,14 @@ from rerank_bench.data.records import Qrels, Run, ranking
 from rerank_bench.errors import DataFormatError, ScoreError
 
 __all__ = [
+    "GZIP_FILE",
+    "TAR_ARCHIVES",
     "add_judgment",
+    "archive_kind",
     "atomic_write",
     "check_qrels_against_queries",
     "check_run_against_corpus",
+    "decode_lines",
     "first_line",
     "line_of_field",
     "qrels_fields",
@@ -76,28 +81,91 @@ def read_lines(path: str | Path) -> Generator[tuple[int, str], None, None]:
     ``q-0001`` read as U+FEFF + ``q-0001``, which no qrels line names), so the error would blame
     another file.
 
+    A folder, a gzip file or a tar archive is refused as such before any byte is decoded:
+    reported as "not valid UTF-8" it would send the user to ``iconv``, and a plain tar (whose
+    headers are ASCII and NUL bytes) would not even fail the UTF-8 check.
+
     Raises:
-        DataFormatError: the file is missing, empty, or not valid UTF-8.
+        DataFormatError: the file is missing, a folder, an archive, empty, or not valid UTF-8.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataFormatError(
+            path,
+            None,
+            "is a folder, not a file.",
+            "point to a file; only a corpus may be a folder (of .html/.htm documents, read as "
+            "corpus_format=html).",
+        )
     if not path.is_file():
         raise DataFormatError(path, None, "file not found.", "check the path in your config.")
     if path.stat().st_size == 0:
         raise DataFormatError(path, None, "file is empty.", "point to a file with records.")
+    archive = archive_kind(path)
+    if archive == GZIP_FILE:
+        raise DataFormatError(
+            path,
+            None,
+            f"is {archive}, not a text file.",
+            f"decompress it (`gunzip -k {path.name}`) and point to the decompressed file.",
+        )
+    if archive is not None:
+        raise DataFormatError(
+            path,
+            None,
+            f"is {archive}, not a text file.",
+            "only a corpus may be an archive (of .html/.htm documents, read as "
+            f"corpus_format=html); otherwise extract it (`tar xf {path.name}`) and point to the "
+            "files inside.",
+        )
     with path.open("rb") as handle:
-        for line_no, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataFormatError(
-                    path,
-                    line_no,
-                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}).",
-                    "re-encode the file as UTF-8, e.g. `iconv -f latin1 -t utf-8`.",
-                ) from None
-            line = line.rstrip("\r\n")
-            if line.strip():
-                yield line_no, line
+        yield from decode_lines(handle, path)
+
+
+def decode_lines(
+    raw_lines: Iterable[bytes], where: str | Path
+) -> Generator[tuple[int, str], None, None]:
+    """The lines of a byte stream under the rules of :func:`read_lines` (UTF-8, byte-order mark
+    dropped, blanks skipped); ``where`` names the stream in errors (``corpus.tar.gz:docs/1.html``
+    for a member of an archive, which has no path of its own)."""
+    for line_no, raw in enumerate(raw_lines, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(
+                where,
+                line_no,
+                f"not valid UTF-8 ({exc.reason} at byte {exc.start}).",
+                "re-encode the file as UTF-8, e.g. `iconv -f latin1 -t utf-8`.",
+            ) from None
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield line_no, line
+
+
+GZIP_FILE = "a gzip-compressed file"
+"""What :func:`archive_kind` calls a gzip file that holds no tar archive."""
+
+TAR_ARCHIVES = ("a tar archive", "a gzip-compressed tar archive")
+"""What :func:`archive_kind` calls a tar archive, plain or gzip-compressed."""
+
+
+def archive_kind(path: str | Path) -> str | None:
+    """What archive ``path`` is, in words (one of :data:`TAR_ARCHIVES` or :data:`GZIP_FILE`), or
+    ``None`` for any other file.
+
+    Only a file that starts with the gzip magic bytes or holds a NUL byte in its first block
+    (UTF-8 text never does; a tar header always does) is opened as a tar, so text files cost
+    one 512-byte read.
+    """
+    with Path(path).open("rb") as handle:
+        head = handle.read(512)
+    gzipped = head.startswith(b"\x1f\x8b")
+    if not gzipped and b"\x00" not in head:
+        return None
+    if tarfile.is_tarfile(path):
+        return TAR_ARCHIVES[gzipped]
+    return GZIP_FILE if gzipped else None
 
 
 def read_trec_run(path: str | Path) -> Run:
@@ -227,8 +295,18 @@ def qrels_fields(line: str) -> list[str]:
 
     The one rule of the qrels readers, the layout sniffer and the error reports, so a line is
     split the same way when it is read and when a later check points back at it.
+
+    A line whose first tab-separated field holds white space between words is split on white
+    space instead: Glasgow's ``CISI.REL`` aligns ``qid`` and ``docid`` with spaces and puts tabs
+    only before the last columns (``"     1     28\t0\t0.000000"``), and split on its tabs it
+    read as topic ``'1     28'``. A query id never holds white space (document ids may, so
+    the other fields of a tab-separated line keep theirs).
     """
-    return line.split("\t") if "\t" in line else line.split()
+    if "\t" in line:
+        fields = line.split("\t")
+        if len(fields[0].split()) <= 1:
+            return fields
+    return line.split()
 
 
 def _is_tsv_qrels_header(parts: list[str]) -> bool:

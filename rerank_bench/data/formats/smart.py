@@ -1,5 +1,6 @@
 """SMART/Glasgow files: ``.I`` id, then ``.T`` title, ``.A`` authors, ``.B`` bibliography,
-``.W`` text, the layout of the early collections (Cranfield, MED).
+``.W`` text, the layout of the early collections (Cranfield, MED, CISI); and their qrels
+(``qid docid 0 0.000000``).
 
 Why a record type: corpora and queries share the record syntax and differ only in which fields
 they read, so both are built on :func:`iter_smart_records`.
@@ -13,11 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rerank_bench.data.formats.common import add_query
-from rerank_bench.data.io import read_lines
-from rerank_bench.data.records import Doc, Queries
+from rerank_bench.data.io import add_judgment, qrels_fields, read_lines
+from rerank_bench.data.records import Doc, Qrels, Queries
 from rerank_bench.errors import DataFormatError
 
-__all__ = ["SmartRecord", "iter_smart_docs", "iter_smart_records", "read_smart_queries"]
+__all__ = [
+    "SmartRecord",
+    "iter_smart_docs",
+    "iter_smart_records",
+    "read_smart_qrels",
+    "read_smart_queries",
+]
 
 _SMART_MARKER = re.compile(r"^\.([A-Z])(?:\s+(.*))?$")
 
@@ -141,3 +148,28 @@ def read_smart_queries(path: str | Path, renumber: bool = False) -> Queries:
         text = record.fields.get("W") or record.fields.get("T", "")
         add_query(queries, path, record.line_no, qid, text)
     return queries
+
+
+def read_smart_qrels(path: str | Path) -> Qrels:
+    """Read SMART/Glasgow qrels (``qid docid 0 0.000000``, as in ``CISI.REL``): every listed
+    pair is relevant, grade 1.
+
+    The last two columns are ignored: the 3rd is always ``0`` and the 4th is a "relevance" float
+    that is ``0.000000`` on every line, not a grade. Read as TREC qrels (``qid iter docid
+    grade``) the same line would judge document ``'0'``, so the layout has a reader of its own.
+
+    Raises:
+        DataFormatError: a line without 4 fields, an empty id.
+    """
+    qrels: Qrels = {}
+    for line_no, line in read_lines(path):
+        parts = qrels_fields(line)
+        if len(parts) != 4:
+            raise DataFormatError(
+                path,
+                line_no,
+                f"expected 4 fields (qid docid 0 0.000000), found {len(parts)}: {line[:80]!r}.",
+                "use the SMART/Glasgow qrels layout, or set dataset.qrels_format to the file's.",
+            )
+        add_judgment(qrels, path, line_no, parts[0].strip(), parts[1].strip(), "1")
+    return qrels

@@ -1,7 +1,9 @@
-"""TREC topics: SGML ``<top><num>..<title>..<desc>..<narr>..</top>``, or ``qid<TAB>text``.
+"""TREC topics in SGML: ``<top><num>..<title>..<desc>..<narr>..</top>``, or one
+``<DOC><DOCNO>qid</DOCNO>text</DOC>`` element per topic (the layout of the corpus files).
 
-Why the TSV fallback: older TREC tracks ship topics as SGML, recent ones (Deep Learning) as
-``qid<TAB>text``, so a file configured as ``trec`` topics is read in either form.
+Why no fallback to ``qid<TAB>text`` (TREC Deep Learning's topics): a configured format is never
+second-guessed, so a file that is not SGML fails at its first line, with what it looks like,
+instead of being read as another layout whose errors would then talk of tabs.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from pathlib import Path
 
 from rerank_bench.data.formats.common import add_query, strip_markup
-from rerank_bench.data.formats.tsv import read_tsv_queries
+from rerank_bench.data.formats.trec_docs import iter_trec_docs
 from rerank_bench.data.io import first_line, read_lines
 from rerank_bench.data.records import Queries
 from rerank_bench.errors import DataFormatError
@@ -27,18 +29,20 @@ _TOPIC_PREFIX = {
 
 
 def read_trec_topics(path: str | Path, field: str = "title") -> Queries:
-    """Read TREC topics: SGML (``<top><num>..<title>..``) or, failing that, ``qid<TAB>text``.
+    """Read TREC SGML topics: ``<top><num>..<title>..`` or ``<DOC><DOCNO>..</DOCNO>..</DOC>``.
 
-    Closing tags are optional (old TREC topics omit them) and the ``Number:``/``Topic:``/
-    ``Description:`` prefixes are removed.
+    In ``<top>`` topics closing tags are optional (old TREC topics omit them) and the
+    ``Number:``/``Topic:``/``Description:`` prefixes are removed. A ``<DOC>`` topic has a single
+    text, everything but its ``<DOCNO>``, so ``field`` must stay ``title`` for it.
 
     Args:
         path: the topics file.
         field: ``title``, ``desc``, ``narr`` or a ``+`` join (``title+desc``) of them.
 
     Raises:
-        DataFormatError: text outside ``<top>``, a topic without ``<num>`` or without the field,
-            a duplicate topic number, an unknown field name.
+        DataFormatError: a first line that is neither ``<top>`` nor ``<DOC>``, text outside the
+            topics, a topic without number or without the field, a duplicate topic number, an
+            unknown field name.
     """
     wanted = [name.strip().lower() for name in field.split("+")]
     unknown = [name for name in wanted if name not in ("title", "desc", "narr")]
@@ -46,24 +50,32 @@ def read_trec_topics(path: str | Path, field: str = "title") -> Queries:
         raise DataFormatError(
             path, None, f"unknown topic field(s) {unknown}.", "use title, desc, narr or title+desc."
         )
-    if not first_line(path).lstrip().lower().startswith("<top"):
-        return read_tsv_queries(path)
+    line = first_line(path)
+    if line.lstrip().lower().startswith("<doc"):
+        return _read_doc_topics(path, wanted)
+    if not line.lstrip().lower().startswith("<top"):
+        raise DataFormatError(
+            path,
+            1,
+            f"expected TREC topics, whose first line is `<top>` or `<DOC>`; found {line[:80]!r}.",
+            "set dataset.queries_format to the file's layout, or leave it unset to sniff it.",
+        )
     queries: Queries = {}
-    start: int | None = None
+    opened: int | None = None
     block: list[str] = []
     for line_no, line in read_lines(path):
         lower = line.strip().lower()
         if lower.startswith("<top>"):
-            if start is not None:
+            if opened is not None:
                 raise DataFormatError(
                     path,
                     line_no,
-                    f"<top> opened again before the <top> of line {start} closed.",
+                    f"<top> opened again before the <top> of line {opened} closed.",
                     "close every <top> with </top>.",
                 )
-            start, block = line_no, [line.strip()[5:]]
+            opened, block = line_no, [line.strip()[5:]]
             continue
-        if start is None:
+        if opened is None:
             raise DataFormatError(
                 path,
                 line_no,
@@ -72,15 +84,30 @@ def read_trec_topics(path: str | Path, field: str = "title") -> Queries:
             )
         if lower.endswith("</top>"):
             block.append(line.strip()[: -len("</top>")])
-            qid, text = _parse_topic(path, start, "\n".join(block), wanted)
-            add_query(queries, path, start, qid, text)
-            start = None
+            qid, text = _parse_topic(path, opened, "\n".join(block), wanted)
+            add_query(queries, path, opened, qid, text)
+            opened = None
             continue
         block.append(line)
-    if start is not None:
+    if opened is not None:
         raise DataFormatError(
-            path, start, "the file ends inside this <top>.", "close every <top> with </top>."
+            path, opened, "the file ends inside this <top>.", "close every <top> with </top>."
         )
+    return queries
+
+
+def _read_doc_topics(path: str | Path, wanted: list[str]) -> Queries:
+    """Topics written as corpus documents: ``<DOCNO>`` is the number, the rest the query."""
+    if wanted != ["title"]:
+        raise DataFormatError(
+            path,
+            None,
+            f"topic field {'+'.join(wanted)!r} asked of <DOC> topics, which have one text.",
+            "leave dataset.topic_field at title; it chooses among <top> topics' fields.",
+        )
+    queries: Queries = {}
+    for line_no, doc in iter_trec_docs(path):
+        add_query(queries, path, line_no, doc.doc_id, f"{doc.title} {doc.text}")
     return queries
 
 

@@ -1,7 +1,8 @@
 """Corpus, topics and qrels files in any supported layout, each sniffed unless configured.
 
-Why: a new collection in TREC, SMART, TSV or JSONL files then needs a config and no code; this
-is ``dataset=local`` and the source of the TREC and SMART collections of ``conf/dataset/``.
+Why: a new collection in TREC, SMART, TSV, JSONL, ``Document N`` block or HTML files then needs a
+config and no code; this is ``dataset=local`` and the source of the TREC and SMART collections of
+``conf/dataset/``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from rerank_bench.data.formats import read_corpus, read_qrels, read_queries
 from rerank_bench.data.records import Corpus, Qrels, Queries, Split
 from rerank_bench.data.sources.base import DatasetSource
-from rerank_bench.data.sources.paths import as_list, existing_path
+from rerank_bench.data.sources.paths import as_list, existing_path, existing_paths
 from rerank_bench.data.sources.splits import make_split
 from rerank_bench.errors import DataFormatError
 
@@ -28,22 +29,27 @@ class LocalSource(DatasetSource):
     and SMART collections in ``conf/dataset/`` (DL19 pool, Vaswani, MED).
 
     Attributes:
-        corpus: corpus file: JSONL, TSV, TREC ``<DOC>`` or SMART. Every path may also be
-            ``pkg:<package>/<file>`` (a file shipped inside an installed package).
-        queries: topics file, or a list of them merged (MED needs a supplement); duplicate
-            ids across files are an error.
-        qrels: qrels file (TREC or BEIR TSV) for the single split ``split``, or a mapping
-            ``{split: qrels file}`` for several splits.
+        corpus: corpus file: JSONL, TSV, TREC ``<DOC>``, SMART, ``Document N`` blocks, or HTML
+            documents (a folder or tar archive of ``.html`` files); or a list of files or a glob
+            (``docs/*.txt``) whose documents are merged, a duplicate id across files an error.
+            Every path may also be ``pkg:<package>/<file>`` (a file shipped inside an installed
+            package).
+        queries: topics file, or a list (or glob) of them merged (MED needs a supplement);
+            duplicate ids across files are an error.
+        qrels: qrels file (TREC, BEIR TSV or SMART/Glasgow) for the single split ``split``, or a
+            mapping ``{split: qrels file}`` for several splits.
         split: the split name when ``qrels`` is a single file.
         train_split: ``None`` by default here (one qrels file is one split); name a split of
             the ``qrels`` mapping to fine-tune on it.
-        corpus_format: one of ``jsonl``, ``tsv``, ``trec``, ``smart`` (``None``: sniff).
-        queries_format: one of ``jsonl``, ``tsv``, ``trec``, ``smart`` (``None``: sniff).
-        qrels_format: ``trec`` or ``tsv`` (``None``: sniff).
-        topic_field: TREC SGML topics: ``title``, ``desc``, ``narr`` or ``title+desc``.
+        corpus_format: one of ``jsonl``, ``tsv``, ``trec``, ``smart``, ``document_blocks``,
+            ``html`` (``None``: sniff each file). A configured format is never second-guessed.
+        queries_format: one of ``jsonl``, ``tsv``, ``trec`` (``<top>`` or ``<DOC>`` SGML),
+            ``smart`` (``None``: sniff).
+        qrels_format: ``trec``, ``tsv`` or ``smart`` (``None``: sniff).
+        topic_field: TREC ``<top>`` topics: ``title``, ``desc``, ``narr`` or ``title+desc``.
     """
 
-    corpus: str
+    corpus: str | Sequence[str]
     queries: str | Sequence[str]
     qrels: str | Mapping[str, str]
     split: str = "test"
@@ -65,10 +71,8 @@ class LocalSource(DatasetSource):
 
     def _read_topics(self) -> Queries:
         merged: Queries = {}
-        for path in as_list(self.queries):
-            for qid, text in read_queries(
-                existing_path(path, "queries"), self.queries_format, self.topic_field
-            ).items():
+        for path in existing_paths(self.queries, "queries"):
+            for qid, text in read_queries(path, self.queries_format, self.topic_field).items():
                 if qid in merged:
                     raise DataFormatError(
                         path,
@@ -84,11 +88,12 @@ class LocalSource(DatasetSource):
 
     def _read(self) -> tuple[Corpus, dict[str, Split]]:
         corpus = read_corpus(
-            existing_path(self.corpus, "corpus"), self.corpus_format, name=self.name
+            existing_paths(self.corpus, "corpus"), self.corpus_format, name=self.name
         )
         queries = self._read_topics()
         splits = {
-            name: make_split(name, queries, self._read_qrels(path), path, corpus)
+            name: make_split(name, queries, self._read_qrels(path), path, corpus,
+                             self.normalize_ids)
             for name, path in self._qrels_files().items()
         }
         return corpus, splits
