@@ -20,8 +20,15 @@ trained ranker shipped offline; same engine). Any cross-encoder trained here wor
 the helpdesk model of ``rerank-bench run reranker=finetuned train=short``
 (``.rerank-bench/cache/finetuned/<hash>/training/model``).
 
+On a GPU (``--device cuda``) the precisions are fp32, bf16 and fp16 (autocast) on both sides
+(sentence-transformers loads its weights in bf16 or fp16), ``--batch-tokens`` and
+``--st-batch-sizes`` sweep each side's batching in one process per side and precision, and a last
+table puts the best of each side side by side; peak MB is then the GPU's peak allocation.
+
 Usage: nice -n 10 python benchmarks/bench_cross_encoder.py [--pairs 5000] [--model FOLDER]
        nice -n 10 python benchmarks/bench_cross_encoder.py --precision-check [--model FOLDER]
+       python benchmarks/bench_cross_encoder.py --device cuda --pairs 10000 \
+           --batch-tokens 8192,32768,131072 --st-batch-sizes 32,128,512
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import math
 import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,14 +46,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _neural_common import isolated, load_dataset  # noqa: E402
 
 WARMUP = 32
-PRECISIONS = ("fp32", "bf16", "int8")
-ST = "sentence-transformers predict (fp32, bs 32)"
+PRECISIONS = {"cpu": ("fp32", "bf16", "int8"), "cuda": ("fp32", "bf16", "fp16")}
+"""The precisions measured by default on each device type (int8 is CPU only, fp16 CUDA only)."""
+ST_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
+
+Sweep = dict[int, tuple[np.ndarray, float, float]]
+"""batch setting (tokens per batch, or pairs per batch for sentence-transformers) -> (scores,
+measured seconds, GPU peak MB or 0 on the CPU)."""
 
 
-def _st(folder: str, pairs: list[tuple[str, str]], max_length: int,
-        tuned_malloc: bool) -> tuple[np.ndarray, float]:
+def _device_type(device: str) -> str:
+    import torch
+
+    return "cuda" if device.startswith("cuda") or (device == "auto"
+                                                   and torch.cuda.is_available()) else "cpu"
+
+
+def _gpu_peak_start(device: str) -> None:
+    import torch
+
+    if _device_type(device) == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _gpu_peak_mb(device: str) -> float:
+    import torch
+
+    if _device_type(device) != "cuda":
+        return 0.0
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated() / 2**20
+
+
+def _st(folder: str, pairs: list[tuple[str, str]], max_length: int, tuned_malloc: bool,
+        device: str = "cpu", precision: str = "fp32", batch_sizes: tuple[int, ...] = (32,)
+        ) -> tuple[Sweep, float]:
     import time
 
+    import torch
     from sentence_transformers import CrossEncoder
 
     from rerank_bench.inference.allocator import keep_freed_buffers
@@ -53,16 +92,25 @@ def _st(folder: str, pairs: list[tuple[str, str]], max_length: int,
     if tuned_malloc:
         keep_freed_buffers()
 
-    model = CrossEncoder(folder, device="cpu", max_length=max_length)
-    model.predict(pairs[:WARMUP], batch_size=32)
-    started = time.perf_counter()
-    scores = model.predict(pairs, batch_size=32, show_progress_bar=False)
-    return np.asarray(scores), time.perf_counter() - started
+    kwargs = ({"model_kwargs": {"dtype": getattr(torch, ST_DTYPES[precision])}}
+              if precision in ST_DTYPES else {})
+    model = CrossEncoder(folder, device=device, max_length=max_length, **kwargs)
+    sweep: Sweep = {}
+    for batch_size in batch_sizes:
+        model.predict(pairs[: max(WARMUP, batch_size)], batch_size=batch_size,
+                      show_progress_bar=False)
+        _gpu_peak_start(device)
+        started = time.perf_counter()
+        scores = model.predict(pairs, batch_size=batch_size, show_progress_bar=False)
+        seconds = time.perf_counter() - started
+        sweep[batch_size] = (np.asarray(scores, dtype=np.float32), seconds, _gpu_peak_mb(device))
+    return sweep, min(seconds for _, seconds, _ in sweep.values())
 
 
 def _ours(
-    folder: str, pairs: list[tuple[str, str]], max_length: int, precision: str
-) -> tuple[tuple[np.ndarray, int], float]:
+    folder: str, pairs: list[tuple[str, str]], max_length: int, precision: str,
+    device: str = "cpu", batch_tokens: tuple[int, ...] = (4096,)
+) -> tuple[tuple[Sweep, int, float], float]:
     import time
 
     from rerank_bench.inference import InferenceSettings, TextEncoder, score_pairs
@@ -71,21 +119,28 @@ def _ours(
     resolved = resolve_model(folder)
     model = load_model(resolved, "sequence-classification")
     tokenizer = load_tokenizer(resolved)
-    settings = InferenceSettings(max_length=max_length, query_max_length=None, batch_tokens=4096,
-                                 precision=precision, device="cpu",  # type: ignore[arg-type]
-                                 show_progress=False)
     queries, docs = [q for q, _ in pairs], [d for _, d in pairs]
-    score_pairs(model, tokenizer, queries[:WARMUP], docs[:WARMUP], settings, "sigmoid")
-    started = time.perf_counter()
-    scores = score_pairs(model, tokenizer, queries, docs, settings, "sigmoid")
-    seconds = time.perf_counter() - started
+    sweep: Sweep = {}
+    for budget in batch_tokens:
+        settings = InferenceSettings(max_length=max_length, query_max_length=None,
+                                     batch_tokens=budget, precision=precision,  # type: ignore[arg-type]
+                                     device=device, show_progress=False)
+        warmup = max(WARMUP, budget // max_length)
+        score_pairs(model, tokenizer, queries[:warmup], docs[:warmup], settings, "sigmoid")
+        _gpu_peak_start(device)
+        started = time.perf_counter()
+        scores = score_pairs(model, tokenizer, queries, docs, settings, "sigmoid")
+        seconds = time.perf_counter() - started
+        sweep[budget] = (scores, seconds, _gpu_peak_mb(device))
+    started = time.perf_counter()  # the share of the measured time spent tokenising
     tokens = int(TextEncoder(tokenizer, max_length, None).encode_pairs(queries, docs)
                  .lengths().sum())
-    return (scores, tokens), seconds
+    tokenize_seconds = time.perf_counter() - started
+    return (sweep, tokens, tokenize_seconds), min(seconds for _, seconds, _ in sweep.values())
 
 
 def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: object,
-            first: dict[str, dict[str, float]], depth: int
+            first: dict[str, dict[str, float]], depth: int, device: str = "cpu"
             ) -> tuple[dict[str, dict[str, float]], float]:
     import time
     from dataclasses import replace
@@ -96,7 +151,7 @@ def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: 
     from rerank_bench.reranking.splade import SPLADE_DEFAULTS, SpladeReranker
 
     defaults = SPLADE_DEFAULTS if model is None else RANKER_DEFAULTS
-    inference = replace(defaults, precision=precision, device="cpu", show_progress=False)
+    inference = replace(defaults, precision=precision, device=device, show_progress=False)
     reranker: Reranker = (SpladeReranker("splade-tiny", depth=depth, inference=inference)
                           if model is None
                           else CrossEncoderReranker(model, depth=depth, inference=inference))
@@ -105,13 +160,15 @@ def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: 
     return run, time.perf_counter() - started
 
 
-def precision_check(depth: int, model: str | None, datasets: list[str]) -> None:
-    """nDCG@10 of a trained ranker in each precision, on each dataset (its eval split)."""
+def precision_check(depth: int, model: str | None, datasets: list[str],
+                    precisions: tuple[str, ...] = PRECISIONS["cpu"], device: str = "cpu") -> None:
+    """nDCG@10 of a trained ranker in each precision (fp32 first), on each dataset."""
     from rerank_bench.evaluation.metrics import evaluate
     from rerank_bench.retrieval.bm25 import BM25Retriever
 
     ranker = model or "SPLADE-tiny"
-    print(f"\nPrecision check: BM25 top-{depth} -> {ranker}, all judged test queries")
+    print(f"\nPrecision check: BM25 top-{depth} -> {ranker}, all judged test queries, "
+          f"device {device}")
     print(f"{'dataset':8s} {'precision':9s} {'nDCG@10':>8s} {'- fp32':>8s} {'seconds':>8s} "
           f"{'peak MB':>8s}")
     for name in datasets:
@@ -119,9 +176,9 @@ def precision_check(depth: int, model: str | None, datasets: list[str]) -> None:
         queries = split.judged_queries()
         first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
         scores: dict[str, float] = {}
-        for precision in PRECISIONS:
+        for precision in precisions:
             run, seconds, peak = isolated(_rerank, model, precision, queries, dataset.corpus,
-                                          first, depth)
+                                          first, depth, device)
             ndcg = evaluate(split, run, ["ndcg@10"])
             scores[precision] = ndcg.mean["ndcg@10"]
             delta = scores[precision] - scores["fp32"]
@@ -144,6 +201,37 @@ def _default_model(folder: Path) -> str:
     return str(folder)
 
 
+class Row(NamedTuple):
+    """One measured variant: a side (``ours``, ``st``, ``st+malloc``) in a precision with one
+    batch setting (tokens per batch for ours, pairs per batch for sentence-transformers)."""
+
+    name: str
+    side: str
+    precision: str
+    setting: int
+    scores: np.ndarray
+    seconds: float
+    peak_mb: float
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
+def _precisions(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The precisions to measure, fp32 first (the reference of every difference)."""
+    chosen = tuple(p.strip() for p in text.split(",") if p.strip()) if text else default
+    unknown = set(chosen) - {"fp32", "bf16", "fp16", "int8"}
+    if unknown:
+        raise SystemExit(f"unknown precision(s) {sorted(unknown)}; use fp32, bf16, fp16, int8")
+    return ("fp32", *(p for p in chosen if p != "fp32"))
+
+
+def _best(rows: list[Row], side: str, precision: str) -> Row | None:
+    matching = [r for r in rows if r.side == side and r.precision == precision]
+    return min(matching, key=lambda r: r.seconds) if matching else None
+
+
 def main() -> None:
     from rerank_bench.experiments.results import machine_line
 
@@ -153,15 +241,39 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=100)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--model", default=None, help="trained cross-encoder folder")
-    parser.add_argument("--skip-st", action="store_true", help="only our two precisions")
+    parser.add_argument("--skip-st", action="store_true", help="only our precisions")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, cuda or cuda:N, for both sides (default cpu)")
+    parser.add_argument("--precisions", default=None,
+                        help="ours, comma-separated (fp32 is always measured, first); default "
+                             "fp32,bf16,int8 on the CPU, fp32,bf16,fp16 on CUDA")
+    parser.add_argument("--st-precisions", default=None,
+                        help="sentence-transformers' (fp32, bf16, fp16: weights loaded in that "
+                             "dtype); default fp32 on the CPU, our precisions but int8 on CUDA")
+    parser.add_argument("--batch-tokens", default="4096",
+                        help="our padded tokens per batch, comma-separated: each is measured")
+    parser.add_argument("--st-batch-sizes", default="32",
+                        help="sentence-transformers' pairs per batch, comma-separated")
     parser.add_argument("--precision-check", action="store_true",
                         help="only the nDCG@10 check of each precision on --datasets")
     parser.add_argument("--datasets", default="scifact,dl19",
                         help="dataset configs of the precision check, comma-separated")
     args = parser.parse_args()
+    kind = _device_type(args.device)
+    precisions = _precisions(args.precisions, PRECISIONS[kind])
+    if kind == "cuda":
+        import torch
+
+        props = torch.cuda.get_device_properties(0)
+        print(f"gpu: {props.name}, {props.total_memory / 2**30:.0f} GiB, "
+              f"{torch.cuda.device_count()} visible; CUDA {torch.version.cuda}")
     if args.precision_check:
-        precision_check(args.depth, args.model, args.datasets.split(","))
+        precision_check(args.depth, args.model, args.datasets.split(","), precisions,
+                        args.device)
         return
+    st_precisions = _precisions(args.st_precisions, ("fp32",) if kind == "cpu" else tuple(
+        p for p in precisions if p in ("fp32", *ST_DTYPES)))
+    budgets, batch_sizes = _ints(args.batch_tokens), _ints(args.st_batch_sizes)
 
     from rerank_bench.data.records import pairs as run_pairs
     from rerank_bench.evaluation.metrics import evaluate_run
@@ -183,34 +295,67 @@ def main() -> None:
         merged = merge_reranked(first, reranked)
         return evaluate_run(qrels, merged, ["ndcg@10"], rel_level=split.rel_level).mean["ndcg@10"]
 
+    rows: list[Row] = []
+    tokenize_seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.model or _default_model(Path(tmp) / "ce")
-        rows: dict[str, tuple[np.ndarray, int | None, float, float]] = {}
         if not args.skip_st:
-            for tuned, name in ((False, ST), (True, "sentence-transformers + our malloc tuning")):
-                scores, seconds, peak = isolated(_st, folder, pairs, args.max_length, tuned)
-                rows[name] = (scores, None, seconds, peak)
-        for precision in PRECISIONS:
-            (scores, tokens), seconds, peak = isolated(_ours, folder, pairs, args.max_length,
-                                                       precision)
-            rows[f"ours {precision} (length-sorted, token budget)"] = (scores, tokens, seconds,
-                                                                       peak)
-    tokens = next(t for _, t, _, _ in rows.values() if t is not None)
+            for precision in st_precisions:
+                # on the CPU, sentence-transformers in fp32 also runs with our malloc tuning
+                for tuned in (False, True) if kind == "cpu" and precision == "fp32" else (False,):
+                    sweep, _, rss = isolated(_st, folder, pairs, args.max_length, tuned,
+                                             args.device, precision, batch_sizes)
+                    for bs, (scores, seconds, gpu_mb) in sweep.items():
+                        name = (f"sentence-transformers predict ({precision}, bs {bs})"
+                                + (" + our malloc tuning" if tuned else ""))
+                        rows.append(Row(name, "st+malloc" if tuned else "st", precision, bs,
+                                        scores, seconds, gpu_mb or rss))
+        tokens = 0
+        for precision in precisions:
+            (sweep, tokens, tokenize_seconds[precision]), _, rss = isolated(
+                _ours, folder, pairs, args.max_length, precision, args.device, budgets)
+            for budget, (scores, seconds, gpu_mb) in sweep.items():
+                rows.append(Row(f"ours {precision} (length-sorted, {budget} tokens/batch)",
+                                "ours", precision, budget, scores, seconds, gpu_mb or rss))
     label = args.model or "MiniLM-L6 + seeded head"
     print(f"\nSciFact test, {len(qids)} queries x BM25 top-{args.depth} = {len(pairs)} pairs, "
-          f"{tokens} real tokens, max_length {args.max_length}, model {label}")
-    base = rows.get(ST)
-    fp32 = rows["ours fp32 (length-sorted, token budget)"][0]
-    print(f"{'variant':48s} {'pairs/s':>8s} {'tokens/s':>9s} {'peak MB':>8s} {'x ST':>6s} "
+          f"{tokens} real tokens, max_length {args.max_length}, model {label}, "
+          f"device {args.device}")
+    base = _best(rows, "st", "fp32")
+    width = max(len(r.name) for r in rows)
+    peak = "GPU peak MB" if kind == "cuda" else "peak MB"
+    print(f"{'variant':{width}s} {'pairs/s':>8s} {'tokens/s':>9s} {peak:>11s} {'x ST':>6s} "
           f"{'max|d| vs ST':>12s} {'nDCG@10':>8s}")
-    for name, (scores, _, seconds, peak) in rows.items():
-        ratio = f"{base[2] / seconds:6.2f}" if base else "   n/a"
-        diff = f"{np.abs(scores - base[0]).max():12.2e}" if base else "         n/a"
-        print(f"{name:48s} {len(pairs) / seconds:8.1f} {tokens / seconds:9.0f} {peak:8.0f} "
-              f"{ratio} {diff} {ndcg(scores):8.4f}")
-    for precision in PRECISIONS[1:]:
-        other = rows[f"ours {precision} (length-sorted, token budget)"][0]
-        print(f"nDCG@10 {precision} - fp32: {ndcg(other) - ndcg(fp32):+.4f}")
+    for row in rows:
+        ratio = f"{base.seconds / row.seconds:6.2f}" if base else "   n/a"
+        diff = f"{np.abs(row.scores - base.scores).max():12.2e}" if base else "         n/a"
+        print(f"{row.name:{width}s} {len(pairs) / row.seconds:8.1f} {tokens / row.seconds:9.0f} "
+              f"{row.peak_mb:11.0f} {ratio} {diff} {ndcg(row.scores):8.4f}")
+    if base is not None:
+        print("\nBest of each side (pairs/s; [tokens per batch] for ours, [pairs per batch] for "
+              "sentence-transformers); x ST: ours / sentence-transformers in the same precision; "
+              "x ST fp32: ours / sentence-transformers' best fp32")
+        print(f"{'precision':9s} {'ours':>18s} {'sentence-tr.':>16s} {'x ST':>6s} "
+              f"{'x ST fp32':>9s}")
+        for precision in dict.fromkeys((*precisions, *st_precisions)):
+            ours, st = _best(rows, "ours", precision), _best(rows, "st", precision)
+            ours_text = (f"{len(pairs) / ours.seconds:9.1f} [{ours.setting:>6d}]" if ours
+                         else f"{'n/a':>18s}")
+            st_text = (f"{len(pairs) / st.seconds:9.1f} [{st.setting:>4d}]" if st
+                       else f"{'n/a':>16s}")
+            same = f"{st.seconds / ours.seconds:6.2f}" if ours and st else "   n/a"
+            fp32 = f"{base.seconds / ours.seconds:9.2f}" if ours else "      n/a"
+            print(f"{precision:9s} {ours_text} {st_text} {same} {fp32}")
+    reference = _best(rows, "ours", "fp32")
+    assert reference is not None
+    for precision in precisions[1:]:
+        other = _best(rows, "ours", precision)
+        assert other is not None
+        delta = ndcg(other.scores) - ndcg(reference.scores)
+        print(f"nDCG@10 {precision} - fp32 (ours): {delta:+.4f}")
+    print("ours: tokenising the pairs takes " + ", ".join(
+        f"{seconds:.1f} s ({precision})" for precision, seconds in tokenize_seconds.items())
+        + " of each measured run (inside the figures above)")
     print(f"BM25 first stage nDCG@10: {ndcg(np.array([first[q][d] for q, d in keys])):.4f}")
 
 
