@@ -16,7 +16,8 @@ import logging
 import warnings
 from collections.abc import Iterator
 
-__all__ = ["quiet_hf_progress", "quiet_mlflow_downloads", "quiet_training"]
+__all__ = ["ignore_launcher_schema_notice", "quiet_hf_progress", "quiet_mlflow_downloads",
+           "quiet_training"]
 
 _LEAF_SPEC = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
 """torch's FutureWarning about its pytree API, raised in Lightning's ``_pytree`` module: a
@@ -98,3 +99,20 @@ def quiet_mlflow_downloads() -> Iterator[None]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = before
+
+
+_LAUNCHER_SCHEMA = (
+    r"\s*'hydra/launcher/\w+' is validated against ConfigStore schema with the same name"
+)
+"""Hydra's deprecation notice for ``conf/hydra/launcher/<name>.yaml``: our launcher files carry
+every key of the plugin's schema of the same name on purpose (so a typo in an override is
+refused), and the notice's migration (renaming the schema) is the plugin's to do."""
+
+
+def ignore_launcher_schema_notice() -> None:
+    """Hydra's schema-matching notice off for this process: called when ``rerank-bench run``'s
+    module loads, which is also when a process launcher's worker (joblib, submitit) unpickles
+    the job, so the workers' composition of the same config stays as quiet as the command's.
+    A process-wide filter, unlike the context managers above: the notice is raised in each
+    worker by Hydra's own code, around none of our calls."""
+    warnings.filterwarnings("ignore", message=_LAUNCHER_SCHEMA, category=UserWarning)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 import hydra
@@ -13,23 +12,47 @@ from hydra.errors import InstantiationException
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
-from rerank_bench import _entry
+from rerank_bench._entry import RUN_SCRIPT
 from rerank_bench.config import register_resolvers
 from rerank_bench.errors import DryRunStop, RerankBenchError
+from rerank_bench.library_noise import ignore_launcher_schema_notice
 
 __all__ = ["run_hydra"]
 
 log = logging.getLogger("rerank_bench")
+ignore_launcher_schema_notice()
 
 
 class _Jobs:
     """Whether a job of this command ended in an exception that is no user error (a bug).
 
     Hydra reports both a crashed job and a config that never composed by printing and exiting 1;
-    only the second is the user's to fix (exit 2), and only the job can tell them apart.
+    only the second is the user's to fix (exit 2), and only the job can tell them apart. A job
+    run by a process launcher (joblib, submitit) crashes in another process: it marks the
+    exception itself (:data:`CRASH_MARK`), which reaches this process pickled, and Hydra's exit
+    is raised while handling it.
     """
 
     crashed = False
+    CRASH_MARK = "_rerank_bench_crashed"
+
+    @classmethod
+    def crash(cls, exc: BaseException) -> None:
+        cls.crashed = True
+        setattr(exc, cls.CRASH_MARK, True)
+
+    @classmethod
+    def any_crashed(cls, exit_: SystemExit) -> bool:
+        """This process's job crashed, or Hydra exits while handling a job's marked crash or an
+        exception that is not about the config (a launcher's: submitit's lost job...)."""
+        from hydra.errors import HydraException
+        from omegaconf.errors import OmegaConfBaseException
+
+        handled = exit_.__context__  # what Hydra printed before exiting
+        if handled is None:
+            return cls.crashed
+        return (cls.crashed or getattr(handled, cls.CRASH_MARK, False)
+                or not isinstance(handled, HydraException | OmegaConfBaseException))
 
 
 def _print_error(message: object) -> None:
@@ -63,11 +86,11 @@ def _job(cfg: DictConfig) -> float:
         # a class refused its config (a ConfigError Hydra wrapped, an unknown `+` key, a ???)
         error = config_error(exc, cfg, _task_overrides())
         if error is None:
-            _Jobs.crashed = True
+            _Jobs.crash(exc)
             raise
         _user_error(error)
-    except Exception:
-        _Jobs.crashed = True
+    except Exception as exc:
+        _Jobs.crash(exc)
         raise
     print(result.table)
     reused = " (reused: a finished run of the same job; tracking.reuse=never re-runs)"
@@ -81,7 +104,7 @@ def _job(cfg: DictConfig) -> float:
 def run_hydra(argv: Sequence[str]) -> int:
     """Run the Hydra app with ``argv`` as its command line; user errors exit 2 with a message."""
     # argv[0] must be a runnable file: Lightning's `ddp` workers re-run it (see _entry's docstring)
-    sys.argv = [str(Path(_entry.__file__).with_name("rerank_bench_run.py")), *argv]
+    sys.argv = [str(RUN_SCRIPT), *argv]
     register_resolvers()
     app = hydra.main(
         version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config"
@@ -96,7 +119,7 @@ def run_hydra(argv: Sequence[str]) -> int:
         _print_error(exc)
         return 2
     except SystemExit as exit_:
-        if exit_.code != 1 or _Jobs.crashed:
+        if exit_.code != 1 or _Jobs.any_crashed(exit_):
             raise
         # Hydra printed why the config did not compose, and exits 1: a user error exits 2
         _print_error(_composition_hint(argv))

@@ -9,6 +9,7 @@ digest, and the source is where the files were read (a folder, or an ir_datasets
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -54,4 +55,18 @@ def log_dataset(dataset: Dataset, split: Split, location: str | None, context: s
     data = MetaDataset(  # type: ignore[abstract]  # MLflow leaves profile abstract
         _source(location), name=f"{dataset.name}/{split.name}", digest=digest
     )
-    mlflow.log_input(data, context=context)
+    for attempt in range(_ATTEMPTS):
+        try:
+            mlflow.log_input(data, context=context)
+            return
+        except mlflow.exceptions.MlflowException as error:
+            if "unique constraint" not in str(error).lower() or attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+_ATTEMPTS = 3
+"""Tries of ``log_input``. MLflow's stores look a dataset up and insert it if missing in one
+transaction, so two jobs of a parallel sweep (joblib, SLURM, a shared server) that log the same
+dataset at once both insert it, and the second fails on the unique key (sqlite and PostgreSQL
+alike). Tried again, the lookup finds the row the other job wrote."""

@@ -26,6 +26,7 @@ from rerank_bench.training.callbacks import (
 )
 from rerank_bench.training.datamodule import RerankDataModule
 from rerank_bench.training.module import BiEncoderModule, NonFiniteLossError, RerankModule
+from rerank_bench.training.relaunch import ranks_rerun_this_job
 from rerank_bench.training.resume import RandomStateCallback, ResumableCSVLogger
 from rerank_bench.training.settings import StageSettings, TrainChain
 
@@ -145,7 +146,8 @@ def fit(
         if ckpt_path:
             log.info("resuming training from %s", ckpt_path)
         try:
-            trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+            with ranks_rerun_this_job():  # a sweep's job trains its own ranks
+                trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
         except NonFiniteLossError as exc:
             kept = [str(p) for p in (last, best_dir) if p.exists()]
             raise NonFiniteLossError(
