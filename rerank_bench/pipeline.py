@@ -54,6 +54,7 @@ from rerank_bench.tracking.training import (
     log_model,
     log_stage,
 )
+from rerank_bench.tracking.writer import mask_password
 
 __all__ = [
     "FIRST_STAGE",
@@ -189,7 +190,8 @@ def _unfinished_run(out: Path, uri: str) -> str | None:
     try:
         status = MlflowClient(tracking_uri=uri).get_run(run_id).info.status
     except MlflowException:
-        log.warning("%s names run %s, which is not in %s; starting a new run", path, run_id, uri)
+        log.warning("%s names run %s, which is not in %s; starting a new run", path, run_id,
+                    mask_password(uri))
         return None
     return None if status == "FINISHED" else run_id
 
@@ -625,8 +627,8 @@ def _log_results(
     }
     with atomic_write(out / tracked.PER_QUERY_ARTIFACT) as handle:
         json.dump(per_query, handle)
-    with atomic_write(out / tracked.CONFIG_ARTIFACT) as handle:
-        handle.write(OmegaConf.to_yaml(cfg, resolve=True))
+    with atomic_write(out / tracked.CONFIG_ARTIFACT) as handle:  # a database URI's password masked
+        handle.write(mask_password(OmegaConf.to_yaml(cfg, resolve=True)))
     with atomic_write(out / tracked.TABLE_ARTIFACT) as handle:
         handle.write(table + "\n")
     for name in tracked.ARTIFACTS:

@@ -25,7 +25,7 @@ def test_help_lists_every_command_and_imports_no_heavy_library() -> None:
         text=True,
         check=True,
     )
-    for command in ("run", "table", "reproduce", "ui", "datasets", "api-cache"):
+    for command in ("run", "table", "reproduce", "ui", "server", "datasets", "api-cache"):
         assert command in done.stdout
     imported = {
         line.rsplit("|", 1)[-1].strip().split(".")[0]

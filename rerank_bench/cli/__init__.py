@@ -19,6 +19,7 @@ _COMMANDS = {
     "table": "table",
     "reproduce": "reproduce",
     "ui": "ui",
+    "server": "server",
     "datasets": "datasets",
     "api-cache": "api_cache",
 }
@@ -38,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
             "  rerank-bench run --multirun dataset=scifact,dl19 reranker=none,splade\n"
             "  rerank-bench run --help                           # every config group and option\n"
             "  rerank-bench table --experiment rerank-bench --format markdown\n"
-            "  rerank-bench ui"
+            "  rerank-bench ui\n"
+            "  rerank-bench server --backend-store-uri postgresql+psycopg2://user:pw@db/mlflow"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -16,6 +16,7 @@ from rerank_bench._entry import RUN_SCRIPT
 from rerank_bench.config import register_resolvers
 from rerank_bench.errors import DryRunStop, RerankBenchError
 from rerank_bench.library_noise import ignore_launcher_schema_notice
+from rerank_bench.tracking.writer import mask_password
 
 __all__ = ["run_hydra"]
 
@@ -94,7 +95,8 @@ def _job(cfg: DictConfig) -> float:
         raise
     print(result.table)
     reused = " (reused: a finished run of the same job; tracking.reuse=never re-runs)"
-    print(f"\nMLflow run {result.run_id}{reused if result.reused else ''} ({cfg.tracking.uri}); "
+    uri = mask_password(str(cfg.tracking.uri))
+    print(f"\nMLflow run {result.run_id}{reused if result.reused else ''} ({uri}); "
           "browse it with `rerank-bench ui`.")
     print(f"Run files and table: {result.output_dir}")
     primary = result.evaluation.metrics[0]

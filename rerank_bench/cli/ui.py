@@ -30,15 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start the server, print its address, and serve until interrupted."""
     from rerank_bench.reporting.ui import MlflowUI
+    from rerank_bench.tracking.writer import mask_password
 
     try:
-        with MlflowUI(args.tracking_uri, args.artifact_root, args.port) as ui:
-            ui.wait_ready(args.timeout)
-            print(f"MLflow UI: {ui.url}  (store {ui.tracking_uri}; Ctrl-C stops it)", flush=True)
-            try:
-                ui.wait()
-            except KeyboardInterrupt:
-                pass
+        ui = MlflowUI(args.tracking_uri, args.artifact_root, args.port)
+        store = mask_password(ui.tracking_uri)
+        ui.serve(f"MLflow UI: {ui.url}  (store {store}; Ctrl-C stops it)", args.timeout)
     except RerankBenchError as exc:
         print(f"rerank-bench ui: error: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ from typing import Any
 
 from rerank_bench.data.io import atomic_write
 from rerank_bench.experiments.runner import CONDITION_TAG, ReproReport
+from rerank_bench.tracking.writer import mask_password
 
 __all__ = ["machine_info", "machine_line", "results_markdown", "write_results"]
 
@@ -97,7 +98,7 @@ def results_markdown(report: ReproReport) -> str:
         f"- written on date: {machine['date']}",
         "- each row's own run, commit and start date: see [MLflow runs](#mlflow-runs) (a reused "
         "row was computed then, by that commit, not now)",
-        f"- MLflow: `{report.tracking_uri}`, experiment `{spec.mlflow_experiment}`",
+        f"- MLflow: `{mask_password(report.tracking_uri)}`, experiment `{spec.mlflow_experiment}`",
         "",
         "## Table",
         "",

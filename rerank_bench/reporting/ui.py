@@ -17,9 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from rerank_bench.errors import ConfigError
 from rerank_bench.reporting.runs import default_artifact_root, default_tracking_uri
+from rerank_bench.tracking.writer import mask_password
 
 __all__ = ["MlflowUI", "free_port"]
 
@@ -63,26 +65,30 @@ class MlflowUI:
         """The address the UI answers on."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def _probe_url(self) -> str:
+        """The address :meth:`wait_ready` asks from this machine."""
+        return self.url
+
+    def _options(self) -> list[str]:
+        """The options of ``mlflow server`` after ``--host`` and ``--port``."""
+        return ["--default-artifact-root", self.artifact_root, "--workers", "1"]
+
     def start(self) -> None:
-        """Launch the server (returns at once; see :meth:`wait_ready`)."""
-        Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-        command = [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            self.tracking_uri,
-            "--default-artifact-root",
-            self.artifact_root,
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--workers",
-            "1",
-        ]
+        """Launch the server (returns at once; see :meth:`wait_ready`).
+
+        The store's URI goes in the environment (``MLFLOW_BACKEND_STORE_URI``), not on the command
+        line, which ``ps`` shows to every user of the machine: a database URI holds a password.
+        """
+        if "://" not in self.artifact_root:
+            Path(self.artifact_root).mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+            "MLFLOW_BACKEND_STORE_URI": self.tracking_uri,
+        }
+        command = [sys.executable, "-m", "mlflow", "server", "--host", self.host,
+                   "--port", str(self.port), *self._options()]
         self._process = subprocess.Popen(
             command,
             stdout=self._log,
@@ -105,7 +111,7 @@ class MlflowUI:
             if self._process is None or self._process.poll() is not None:
                 raise ConfigError(f"the MLflow server stopped while starting:\n{self._tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
+                if httpx.get(f"{self._probe_url}/health", timeout=2.0).status_code == 200:
                     return
             time.sleep(0.3)
         self.stop()
@@ -114,6 +120,27 @@ class MlflowUI:
     def wait(self) -> int:
         """Block until the server exits; its exit code."""
         return self._process.wait() if self._process is not None else 0
+
+    def serve(self, message: str, timeout: float = 60.0) -> None:
+        """Start, print ``message`` once the server answers, and serve until Ctrl-C.
+
+        SIGTERM (``kill``, systemd, ``docker stop``) stops it the same way, workers included: the
+        server runs in its own process group, which a signal to this process does not reach.
+        Call from the main thread (signal handlers are installed there).
+
+        Raises:
+            ConfigError: see :meth:`wait_ready`.
+        """
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            with self:
+                self.wait_ready(timeout)
+                print(message, flush=True)
+                self.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop the server and its workers (SIGTERM, then SIGKILL after ``grace`` seconds)."""
@@ -130,10 +157,11 @@ class MlflowUI:
             process.wait(timeout=grace)
 
     def _tail(self, size: int = 3000) -> str:
+        """The end of the server's log, passwords of URIs masked."""
         self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-size:]
+        return mask_password(self._log.read().decode("utf-8", "replace")[-size:])
 
-    def __enter__(self) -> MlflowUI:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -34,6 +34,7 @@ __all__ = [
     "PROCESS_TAG",
     "close_orphans",
     "current_process",
+    "experiment_location",
     "prepare_experiment",
     "process_alive",
     "store_lock",
@@ -115,17 +116,36 @@ EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 rather than the GenAI view it picks for an experiment without the tag, where no metric shows."""
 
 
+def experiment_location(uri: str, artifact_location: str | None) -> str | None:
+    """Where a new experiment in the store at ``uri`` keeps its artifacts; ``None``: the store's
+    default.
+
+    A URI (``s3://...``, ``mlflow-artifacts:/...``) is kept as given; a local folder becomes its
+    ``file://`` URI, except on a tracking server (``http(s)://``). There a folder of this machine
+    would be a folder no other client sees, so the server's default is used: with
+    ``--serve-artifacts`` (``rerank-bench server``) every client uploads and downloads through it.
+    """
+    if not artifact_location:
+        return None
+    if "://" in artifact_location or artifact_location.startswith("mlflow-artifacts:"):
+        return artifact_location
+    if urlparse(uri).scheme in ("http", "https"):
+        return None
+    return Path(artifact_location).resolve().as_uri()
+
+
 def prepare_experiment(uri: str, experiment: str, artifact_location: str | None) -> str:
     """The id of ``experiment`` in the store at ``uri``, creating store and experiment once.
 
     Under :func:`store_lock`, so concurrent first jobs do not race through schema creation. The
-    experiment is tagged to open on its runs table in the UI (:data:`EXPERIMENT_KIND_TAG`).
+    experiment is tagged to open on its runs table in the UI (:data:`EXPERIMENT_KIND_TAG`); a new
+    one keeps its artifacts at :func:`experiment_location`.
     """
     with store_lock(uri):
         client = MlflowClient(tracking_uri=uri)
         found = client.get_experiment_by_name(experiment)
         if found is None:
-            location = Path(artifact_location).resolve().as_uri() if artifact_location else None
+            location = experiment_location(uri, artifact_location)
             try:
                 experiment_id = str(client.create_experiment(experiment,
                                                              artifact_location=location))

@@ -38,6 +38,7 @@ __all__ = [
     "flatten",
     "git_commit",
     "log_params_once",
+    "mask_password",
     "package_versions",
     "redact",
     "resolve_tracking_uri",
@@ -51,6 +52,9 @@ logging.getLogger("mlflow.system_metrics").setLevel(logging.WARNING)
 _SECRET_KEY = re.compile(r"(api_?key|secret|token|password|authorization)$", re.IGNORECASE)
 _PACKAGES = ("torch", "transformers", "pytorch-lightning", "ranx", "bm25s", "mlflow", "hydra-core")
 _MAX_PARAM = 6000  # MLflow's limit on a param value
+# the password of a URI with credentials: scheme://user:PASSWORD@host (reserved characters in a
+# password are percent-encoded, so it holds no '@', '/' or whitespace)
+_URI_PASSWORD = re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#@]+@", re.IGNORECASE)
 
 
 def resolve_tracking_uri(uri: str) -> str:
@@ -79,14 +83,29 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def mask_password(text: str) -> str:
+    """``text`` with the password of every URI in it replaced by ``***``
+    (``postgresql://user:***@host/db``).
+
+    Why: a database URI carries its password (a server's ``--backend-store-uri``, a
+    ``tracking.uri`` that names the database itself); it must reach no log line, param or tag.
+    """
+    return _URI_PASSWORD.sub(r"\1***@", text)
+
+
 def redact(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Replace values whose key looks like a secret (``api_key``, ``token``...) by ``***``.
+    """Replace values whose key looks like a secret (``api_key``, ``token``...) by ``***``, and
+    the password of a URI in any other value (:func:`mask_password`).
 
     Keys are read from the environment and never belong in a config, but a user may still pass
     one on the command line; it must not reach MLflow params.
     """
     return {
-        k: ("***" if _SECRET_KEY.search(k.rsplit(".", 1)[-1]) and v not in (None, "") else v)
+        k: (
+            "***"
+            if _SECRET_KEY.search(k.rsplit(".", 1)[-1]) and v not in (None, "")
+            else mask_password(v) if isinstance(v, str) else v
+        )
         for k, v in params.items()
     }
 
