@@ -27,7 +27,7 @@ PUBLIC: dict[str, list[str]] = {
         "ConfigError", "DataFormatError", "RerankBenchError", "__version__", "compare", "evaluate",
         "list_datasets", "load_dataset", "run_experiment",
     ],
-    "rerank_bench._entry": [],
+    "rerank_bench._entry": ["RUN_SCRIPT"],
     "rerank_bench.cli": ["main"],
     "rerank_bench.data": [
         "BeirSource", "Corpus", "CranfieldSource", "Dataset", "DatasetSource", "Doc",

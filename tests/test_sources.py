@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -485,11 +486,18 @@ def test_ir_datasets_unknown_id_suggests_close_ids() -> None:
         source.load()
 
 
+def _offline_env(tmp_path: Path) -> dict[str, str]:
+    """An empty ir_datasets cache, and downloads sent to a proxy that refuses connections: offline
+    on every machine (a connected one would otherwise start downloading MS MARCO)."""
+    refused = "http://127.0.0.1:9"
+    inherited = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    return {**inherited, "IR_DATASETS_HOME": str(tmp_path / "irds"), "HTTPS_PROXY": refused,
+            "HTTP_PROXY": refused, "IR_DATASETS_DL_TRIES": "1"}
+
+
 def _run_offline(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IR_DATASETS_HOME": str(tmp_path / "irds")}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
-    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_offline_env(tmp_path), timeout=120)
 
 
 OFFLINE_LOAD = """
@@ -521,9 +529,27 @@ def test_ir_datasets_offline_fails_with_an_actionable_config_error(tmp_path: Pat
         assert "could not read ir_datasets id" in message
         assert "network" in message and "IR_DATASETS_HOME" in message
     assert "'msmarco-passage/trec-dl-2019/judged'" in dl19
+    # the file it could not fetch, and where a copy of it goes
+    assert f"place these files there: {tmp_path / 'irds' / 'downloads'}/" in dl19
+    assert "(a copy of https://" in dl19
     assert "'beir/arguana'" in arguana  # registered without a split suffix
     assert "'beir/scifact/" in scifact
     assert "no 'beir/scifactt/test'" in typo and "beir/scifact/test" in typo
+
+
+
+def test_msmarco_passage_offline_fails_at_once_naming_the_files_it_expects(tmp_path: Path) -> None:
+    env = {**_offline_env(tmp_path), "RERANK_BENCH_HOME": str(tmp_path / "state")}
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "rerank_bench", "run", "dataset=msmarco_passage"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("rerank-bench: error: could not read ir_datasets id "
+                            "'msmarco-passage/dev/small'")
+    assert f"IR_DATASETS_HOME, now {tmp_path / 'irds'}" in error
+    assert "collectionandqueries.tar.gz" in error and str(tmp_path / "irds" / "downloads") in error
+    assert time.perf_counter() - started < 120  # no corpus to wait for: the first read fails
 
 
 # ------------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ under ``IR_DATASETS_HOME``), and its download failures need their own, actionabl
 from __future__ import annotations
 
 import difflib
+import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,19 +145,51 @@ def _irds_load(irds: Any, irds_id: str) -> Any:
         ) from None
 
 
+_LOCAL_COPY = re.compile(r"If you have a local copy of (\S+), you can symlink it here to avoid "
+                         r"downloading it again: (\S+)")
+"""ir_datasets' log line naming a file it downloads and where a copy of it would be found."""
+
+
+class _ExpectedFiles(logging.Handler):
+    """Collects, from ir_datasets' log, the files a read tried to download (url, local path)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.files: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if match := _LOCAL_COPY.search(record.getMessage()):
+            self.files[match.group(2)] = match.group(1)
+
+
 def _irds_read(irds_id: str, read: Any) -> Any:
-    """Run ``read()`` and turn ir_datasets' download failures into an actionable ConfigError."""
+    """Run ``read()`` and turn ir_datasets' download failures into an actionable ConfigError
+    that names the files it could not download and where it looks for copies of them."""
+    irds_log = logging.getLogger("ir_datasets")  # where ir_datasets logs (it does not propagate)
+    expected = _ExpectedFiles()
+    irds_log.addHandler(expected)
     try:
         return read()
     except RerankBenchError:
         raise
     except Exception as exc:
+        files = "".join(f" {path} (a copy of {url});" for path, url in expected.files.items())
+        where = (f"place these files there:{files[:-1]}." if files else
+                 "place the files ir_datasets expects there.")
         raise ConfigError(
             f"could not read ir_datasets id {irds_id!r} ({type(exc).__name__}: {str(exc)[:200]}). "
-            "ir_datasets downloads data on first use: run once on a machine with network access, "
-            "or place the files ir_datasets expects under IR_DATASETS_HOME (default "
-            "~/.ir_datasets), or use a local dataset (dataset=local or a BEIR folder)."
+            "ir_datasets downloads data on first use: run once on a machine with network access "
+            f"(it keeps the files under IR_DATASETS_HOME, now {_irds_home()}), or {where} "
+            "Or use a local dataset (dataset=local or a BEIR folder)."
         ) from exc
+    finally:
+        irds_log.removeHandler(expected)
+
+
+def _irds_home() -> str:
+    import os
+
+    return os.environ.get("IR_DATASETS_HOME", "~/.ir_datasets")
 
 
 def _docs_namespace(ds: Any) -> str | None:
