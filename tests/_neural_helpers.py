@@ -29,17 +29,19 @@ def minilm_path() -> Path:
 
 
 def tiny_bert(folder: Path, kind: str = "classification", num_labels: int = 1,
-              seed: int = 0) -> Path:
+              seed: int = 0, dropout: float = 0.1) -> Path:
     """Save a 2-layer, 32-wide random BERT (MiniLM's tokenizer) of ``kind`` to ``folder``.
 
     ``kind``: ``classification`` (with ``num_labels``), ``masked-lm`` or ``encoder``.
+    ``dropout``: of hidden states and attention (BERT's 0.1); ``0``: training that depends on no
+    random mask, e.g. to compare runs whose processes draw different masks.
     """
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
         num_attention_heads=2, intermediate_size=64, max_position_embeddings=512,
-        num_labels=num_labels,
+        num_labels=num_labels, hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
     )
     model: torch.nn.Module
     if kind == "classification":

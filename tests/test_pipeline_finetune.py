@@ -1,15 +1,19 @@
 """Fine-tuning inside the pipeline: one job trains on log labels and evaluates in one MLflow run;
-an interrupted job resumes its run; DDP workers under Hydra add no folder and no run."""
+an interrupted job resumes its run; DDP workers under Hydra add no folder and no run; two
+"nodes" (processes started the way a cluster starts them) train what one process trains."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pytest
@@ -176,12 +180,14 @@ def test_every_stage_of_a_chain_is_logged_and_scored_by_its_kind(
                        "score_with=rank"])
 
 
-def _cli(home: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "RERANK_BENCH_HOME": str(home)}
+def _cli(home: Path, *args: str, env: Mapping[str, str] | None = None,
+         output: int | IO[str] = subprocess.PIPE) -> subprocess.Popen:
+    """``rerank-bench run <args>`` in a process of its own (environment ``env``, default this
+    one's), its output and errors to ``output``."""
     return subprocess.Popen(
         [sys.executable, "-m", "rerank_bench", "run", *args],
-        env=env,
-        stdout=subprocess.PIPE,
+        env={**(os.environ if env is None else env), "RERANK_BENCH_HOME": str(home)},
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -254,6 +260,117 @@ def _one_ddp_job(home: Path, job: subprocess.Popen[str]) -> str:
     assert len(folders) == 1 and (folders[0] / "run.trec").is_file()
     assert output.count("| bm25>>finetuned |") == 1
     return output
+
+
+@pytest.fixture(scope="module")
+def tiny_ce_no_dropout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_bert(tmp_path_factory.mktemp("tiny-ce-0"), num_labels=1, seed=1, dropout=0.0)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _node_env(node: int, nodes: int, port: int) -> dict[str, str]:
+    """This environment as a torchrun-style launcher gives node ``node`` of ``nodes`` (one process
+    each): Lightning's LightningEnvironment sees ``LOCAL_RANK`` (the processes are started
+    outside it), reads ``NODE_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT``, and makes the global
+    rank ``NODE_RANK * devices + LOCAL_RANK``; ``WORLD_SIZE`` and ``RANK`` are what torch's
+    ``env://`` rendezvous reads. Variables of SLURM and torchelastic are dropped: Lightning would
+    prefer their environments to this one."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "TORCHELASTIC_"))}
+    return {**kept, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+            "WORLD_SIZE": str(nodes), "NODE_RANK": str(node), "LOCAL_RANK": "0", "RANK": str(node)}
+
+
+def _trained(home: Path) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], float], list[float]]:
+    """The one MLflow run under ``home``: its stage's weights at the last step (its last
+    checkpoint), its job's ranking ``{(query, doc): score}`` and its training loss per step."""
+    import torch
+
+    from rerank_bench.data.io import read_trec_run
+
+    (run,) = _runs(home)
+    checkpoint = Path(run.data.tags["training.rank.folder"]) / "checkpoints" / "last.ckpt"
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+    (ranking,) = [read_trec_run(p) for p in (home / "outputs").glob("*/*/run.trec")]
+    client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
+    losses = sorted(client.get_metric_history(run.info.run_id, "rank/train/loss"),
+                    key=lambda m: m.step)
+    return ({name: value.numpy() for name, value in state.items()},
+            {(q, d): s for q, docs in ranking.items() for d, s in docs.items()},
+            [m.value for m in losses])
+
+
+@pytest.mark.slow
+def test_two_nodes_train_what_one_process_trains_on_their_joint_batches(
+    home: Path, tiny_ce_no_dropout: Path, tmp_path: Path
+) -> None:
+    """Two "nodes" of one process each (``num_nodes=2 devices=1 strategy=ddp``), started
+    together with the variables a torchrun-style launcher sets, make one job: both exit 0, one
+    job folder, one FINISHED MLflow run, the table printed once (by rank 0). Their model, ranking
+    and loss curve are those of one process whose batch is the union of theirs, to float noise.
+
+    What makes the two trainings the same computation (each a property of DDP, not of the code):
+    - per-rank batch 2, single batch 4, ``train.shuffle=false``: the DistributedSampler gives
+      rank r the groups r, r+2, ..., so step k of the two ranks reads exactly groups 4k..4k+3,
+      the single process's batch k. Shuffled, the sampler draws its own permutation (seeded
+      alike on every rank, not the single process's); with an odd number of groups it pads
+      rank 1 with a repeat of group 0 (24 here: no padding, and 8 steps cross an epoch).
+    - ``train.min_positive_label=1``: one positive per query (its grade 3), so every group of
+      the label-weighted LCE weighs 1. DDP averages the ranks' gradients, i.e. the mean of the
+      ranks' weighted means, which equals the weighted mean over the joint batch only when the
+      ranks' weight sums are equal (with graded positives they are not: a close estimate, but
+      not this one).
+    - a model without dropout: each process draws its own masks.
+    Negatives do not depend on the rank (drawn per group, epoch and seed) and a batch's padding
+    is masked out, so what is left is the order of float sums.
+    - plain SGD instead of the recipe's AdamW: Adam divides each gradient by its own running
+      RMS, so a weight whose gradient is mostly float noise (a random tiny model scores every
+      document nearly alike: its gradients are residues of cancelling sums) still moves by a
+      sizable share of the learning rate, in a direction the noise picks; with AdamW the two
+      runs' losses agreed to 1e-6 but a few such weights differed by 1e-5 to 3e-5. SGD moves a
+      weight by lr x its gradient, so what is compared is DDP's gradient, to float noise.
+    """
+    steps, per_rank, nodes = 8, 2, 2
+    rank = "train.stages.rank"
+    recipe = [*_train_overrides(tiny_ce_no_dropout, steps), "train.trainer.accelerator=cpu",
+              "train.shuffle=false", "train.min_positive_label=1", f"{rank}.patience=null",
+              f"{rank}.optimizer._target_=torch.optim.SGD", f"{rank}.optimizer.lr=0.5"]
+    distributed = [*recipe, f"{rank}.batch_size={per_rank}", f"train.trainer.num_nodes={nodes}",
+                   "train.trainer.devices=1", "train.trainer.strategy=ddp",
+                   f"hydra.run.dir={home / 'outputs' / 'two-nodes' / 'job'}"]
+    single = tmp_path / "single"
+    port = _free_port()
+    with (tmp_path / "node1.log").open("w") as log_1, (tmp_path / "single.log").open("w") as log:
+        # the job folder is rank 0's: node 1 writes its log beside it and no config copy, as
+        # Lightning's own ddp workers do (hydra.job.name, hydra.output_subdir=null)
+        node_1 = _cli(home, *distributed, "hydra.job.name=node_1", "hydra.output_subdir=null",
+                      env=_node_env(1, nodes, port), output=log_1)
+        node_0 = _cli(home, *distributed, env=_node_env(0, nodes, port))
+        alone = _cli(single, *recipe, f"{rank}.batch_size={nodes * per_rank}", output=log)
+        output = _one_ddp_job(home, node_0)
+        assert node_1.wait(timeout=120) == 0, (tmp_path / "node1.log").read_text()
+        assert alone.wait(timeout=600) == 0, (tmp_path / "single.log").read_text()
+    worker = (tmp_path / "node1.log").read_text()
+    assert "GLOBAL_RANK: 1, MEMBER: 2/2" in worker and "| bm25>>finetuned |" not in worker, worker
+    assert "24 groups" in output  # 2 ranks x 2 groups per step: an epoch is 6 whole steps
+
+    weights, scores, losses = _trained(home)
+    weights_1, scores_1, losses_1 = _trained(single)
+    assert len(losses) == len(losses_1) == steps
+    np.testing.assert_allclose(losses, losses_1, atol=1e-5)
+    assert weights.keys() == weights_1.keys() and scores.keys() == scores_1.keys()
+    for name, value in weights_1.items():
+        np.testing.assert_allclose(weights[name], value, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose([scores[k] for k in scores_1], list(scores_1.values()), atol=1e-5)
+    from safetensors.numpy import load_file
+
+    start = load_file(tiny_ce_no_dropout / "model.safetensors")
+    moved = max(float(np.abs(weights[f"model.{n}"] - start[n]).max()) for n in start)
+    assert moved > 1e-3  # it trained: equal is not "both untouched"
 
 
 def test_every_train_recipe_composes_and_instantiates() -> None:

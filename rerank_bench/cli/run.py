@@ -75,9 +75,12 @@ def _task_overrides() -> list[str]:
 def _job(cfg: DictConfig) -> float:
     from rerank_bench.config_checks import config_error
     from rerank_bench.pipeline import run
+    from rerank_bench.training.chain import RankDone
 
     try:
         result = run(cfg)
+    except RankDone:  # a DDP rank > 0 trained its share; rank 0 reports
+        return float("nan")
     except DryRunStop as stop:
         print(f"rerank-bench: {stop}")
         return float("nan")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,22 @@ from rerank_bench.hashing import stable_hash
 from rerank_bench.training.settings import TrainChain
 from rerank_bench.training.stage import TrainedModel, TrainingData, train_stage
 
-__all__ = ["TRAINING_CACHE", "ChainResult", "train_chain"]
+__all__ = ["TRAINING_CACHE", "ChainResult", "RankDone", "train_chain"]
 
 log = logging.getLogger(__name__)
+
+
+class RankDone(SystemExit):
+    """A DDP rank > 0 has trained its share: the job ends there, with exit status 0.
+
+    A ``SystemExit``, so a script that does not catch it (a rank Lightning started) exits 0 as
+    ``sys.exit(0)`` would; ``rerank-bench run`` catches it and returns from the job, so that a
+    rank started by SLURM (one submitit task per device) hands submitit a result like rank 0
+    does, instead of a task that never produced one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(0)
 
 TRAINING_CACHE = "training"
 """Kind of the cache entries holding stage folders (``<cache>/training/<hash>``)."""
@@ -89,8 +101,9 @@ def _is_worker() -> bool:
 def train_chain(chain: TrainChain, data: TrainingData, cache_root: str | Path) -> ChainResult:
     """Run every stage of ``chain`` on ``data`` in its cache folder under ``cache_root``.
 
-    A DDP worker process (rank > 0) ends here once the chain is trained: rank 0 reports, scores
-    and evaluates; the worker has nothing more to do and must not open an MLflow run.
+    A DDP worker process (rank > 0) ends here once the chain is trained (:class:`RankDone`):
+    rank 0 reports, scores and evaluates; the worker has nothing more to do and must not open
+    an MLflow run.
 
     Returns:
         The stages' models.
@@ -111,5 +124,5 @@ def train_chain(chain: TrainChain, data: TrainingData, cache_root: str | Path) -
         models[name] = train_stage(name, stage, chain, data, folder, models)
         keys[name] = stable_hash(key)
     if _is_worker():
-        sys.exit(0)
+        raise RankDone
     return ChainResult(models)
