@@ -157,3 +157,33 @@ def test_the_stress_script_finds_every_finished_run_consistent(tmp_path: Path) -
     assert done.returncode == 0, done.stdout + done.stderr
     after_reruns = done.stdout.split("after the re-runs:")[1].split(";")[0]
     assert "problems: 0" in done.stdout and "'RUNNING'" not in after_reruns  # none left RUNNING
+
+
+KILLED_WHILE_CREATING = """
+import os, signal, sys
+import mlflow.store.db.utils as db_utils
+from rerank_bench.tracking.store import prepare_experiment
+
+def die(*args, **kwargs):  # the moment a SIGKILL lands among the schema's migrations
+    os.kill(os.getpid(), signal.SIGKILL)
+
+db_utils._upgrade_db = die
+prepare_experiment(sys.argv[1], "stress", None)
+"""
+
+
+def test_a_job_killed_while_creating_the_store_leaves_no_broken_store(tmp_path: Path) -> None:
+    """SIGKILL during MLflow's migrations of a new sqlite store: the store's path is left
+    without a file (the half-built schema lies beside it), and the next job builds it whole."""
+    from rerank_bench.tracking.store import prepare_experiment
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_CREATING, uri], env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (tmp_path / "mlflow.db").exists()
+    assert (tmp_path / "mlflow.db.building").exists()  # what the kill left, apart
+    experiment_id = prepare_experiment(uri, "stress", None)
+    client = MlflowClient(tracking_uri=uri)
+    assert client.get_experiment(experiment_id).name == "stress"
+    assert not (tmp_path / "mlflow.db.building").exists()

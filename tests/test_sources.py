@@ -35,7 +35,7 @@ from rerank_bench.data.sources import (
 from rerank_bench.errors import ConfigError, DataFormatError
 
 OFFLINE = ["scifact", "dl19", "dl19_tiny", "cranfield", "med", "vaswani"]
-IRDS = ["msmarco_dev", "dl19_irds", "dl20_irds", "beir"]
+IRDS = ["msmarco_dev", "msmarco_passage", "dl19_irds", "dl20_irds", "beir"]
 
 
 def _compose(repo_root: Path, name: str, *overrides: str) -> Any:

@@ -134,6 +134,23 @@ def experiment_location(uri: str, artifact_location: str | None) -> str | None:
     return Path(artifact_location).resolve().as_uri()
 
 
+def _create_sqlite_store(uri: str) -> None:
+    """Make a new sqlite store whole or not at all: its schema is built in a file beside it,
+    which then takes its name. MLflow builds the schema through a few dozen migrations in
+    place; a job killed among them (``kill -9`` of a sweep that had just started) left a store
+    that no later process could open ("table _alembic_tmp_trace_tags already exists"). A file
+    left by a killed build is rebuilt. Under :func:`store_lock`."""
+    if not uri.startswith("sqlite:///"):
+        return
+    path = Path(uri[len("sqlite:///"):])
+    if path.exists():
+        return
+    building = path.with_name(f"{path.name}.building")
+    building.unlink(missing_ok=True)
+    MlflowClient(tracking_uri=f"sqlite:///{building}").search_experiments(max_results=1)
+    os.replace(building, path)
+
+
 def prepare_experiment(uri: str, experiment: str, artifact_location: str | None) -> str:
     """The id of ``experiment`` in the store at ``uri``, creating store and experiment once.
 
@@ -142,6 +159,7 @@ def prepare_experiment(uri: str, experiment: str, artifact_location: str | None)
     one keeps its artifacts at :func:`experiment_location`.
     """
     with store_lock(uri):
+        _create_sqlite_store(uri)
         client = MlflowClient(tracking_uri=uri)
         found = client.get_experiment_by_name(experiment)
         if found is None:
