@@ -30,7 +30,7 @@
 #                     --implementation cp --platform manylinux_2_28_x86_64 (and the other
 #                     manylinux tags in PLATFORMS) -d gpu_wheels <every NAME==VERSION in WHEELS>
 #                   python -m pip wheel --no-deps -w gpu_wheels antlr4-python3-runtime==4.9.3
-#                 (hydra's parser: PyPI has only its sdist; the wheel built is pure Python).
+#                 (hydra's parser: the package index has only its sdist; the wheel built is pure Python).
 #                 mlflow comes as mlflow-skinny + mlflow-tracing + sqlalchemy + alembic: the same
 #                 Python code as the full `mlflow` package, without its 12 MB of web UI.
 #                 datasets (+ dill, multiprocess) is for sentence-transformers' CrossEncoderTrainer.
