@@ -15,7 +15,7 @@ from typing import Any
 from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
-__all__ = ["isolated", "load_dataset"]
+__all__ = ["device_type", "gpu_peak_mb", "isolated", "load_dataset"]
 
 
 def load_dataset(name: str) -> tuple[Any, Any]:
@@ -49,3 +49,21 @@ def isolated(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
     process.join()
     payload, seconds = result
     return payload, seconds, peak_mb
+
+
+def device_type(device: str) -> str:
+    """``cuda`` or ``cpu``: what a ``--device`` value (``cuda:0``, ``auto``...) runs on."""
+    import torch
+
+    return "cuda" if device.startswith("cuda") or (device == "auto"
+                                                   and torch.cuda.is_available()) else "cpu"
+
+
+def gpu_peak_mb(device: str) -> float | None:
+    """The GPU's peak allocation in MB once its queued work is done; ``None`` off the GPU."""
+    if device_type(device) != "cuda":
+        return None
+    import torch
+
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated() / 2**20

@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _neural_common import isolated, load_dataset  # noqa: E402
+from _neural_common import device_type, gpu_peak_mb, isolated, load_dataset  # noqa: E402
 
 WARMUP = 32
 PRECISIONS = {"cpu": ("fp32", "bf16", "int8"), "cuda": ("fp32", "bf16", "fp16")}
@@ -55,28 +55,12 @@ Sweep = dict[int, tuple[np.ndarray, float, float]]
 measured seconds, GPU peak MB or 0 on the CPU)."""
 
 
-def _device_type(device: str) -> str:
-    import torch
-
-    return "cuda" if device.startswith("cuda") or (device == "auto"
-                                                   and torch.cuda.is_available()) else "cpu"
-
-
 def _gpu_peak_start(device: str) -> None:
     import torch
 
-    if _device_type(device) == "cuda":
+    if device_type(device) == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-
-
-def _gpu_peak_mb(device: str) -> float:
-    import torch
-
-    if _device_type(device) != "cuda":
-        return 0.0
-    torch.cuda.synchronize()
-    return torch.cuda.max_memory_allocated() / 2**20
 
 
 def _st(folder: str, pairs: list[tuple[str, str]], max_length: int, tuned_malloc: bool,
@@ -103,7 +87,8 @@ def _st(folder: str, pairs: list[tuple[str, str]], max_length: int, tuned_malloc
         started = time.perf_counter()
         scores = model.predict(pairs, batch_size=batch_size, show_progress_bar=False)
         seconds = time.perf_counter() - started
-        sweep[batch_size] = (np.asarray(scores, dtype=np.float32), seconds, _gpu_peak_mb(device))
+        sweep[batch_size] = (np.asarray(scores, dtype=np.float32), seconds,
+                             gpu_peak_mb(device) or 0.0)
     return sweep, min(seconds for _, seconds, _ in sweep.values())
 
 
@@ -131,7 +116,7 @@ def _ours(
         started = time.perf_counter()
         scores = score_pairs(model, tokenizer, queries, docs, settings, "sigmoid")
         seconds = time.perf_counter() - started
-        sweep[budget] = (scores, seconds, _gpu_peak_mb(device))
+        sweep[budget] = (scores, seconds, gpu_peak_mb(device) or 0.0)
     started = time.perf_counter()  # the share of the measured time spent tokenising
     tokens = int(TextEncoder(tokenizer, max_length, None).encode_pairs(queries, docs)
                  .lengths().sum())
@@ -259,7 +244,7 @@ def main() -> None:
     parser.add_argument("--datasets", default="scifact,dl19",
                         help="dataset configs of the precision check, comma-separated")
     args = parser.parse_args()
-    kind = _device_type(args.device)
+    kind = device_type(args.device)
     precisions = _precisions(args.precisions, PRECISIONS[kind])
     if kind == "cuda":
         import torch

@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _neural_common import gpu_peak_mb  # noqa: E402
 
 
 def _groups(model: str, n_groups: int, negatives: int, max_length: int, data: Path):
@@ -99,14 +101,6 @@ class StepClock:
         return self.end - self.starts[skip] if 0 <= skip < len(self.starts) else None
 
 
-def _gpu_peak_mb(device: str) -> float | None:
-    if not device.startswith("cuda"):
-        return None
-    import torch
-
-    return torch.cuda.max_memory_allocated() / 2**20
-
-
 def run_ours(args: argparse.Namespace) -> dict:
     import functools
 
@@ -161,7 +155,7 @@ def run_ours(args: argparse.Namespace) -> dict:
         "seconds": seconds,
         "loop_seconds": clock.seconds,
         "steady_seconds": steps.steady_seconds(args.skip_steps),
-        "gpu_peak_mb": _gpu_peak_mb(args.device),
+        "gpu_peak_mb": gpu_peak_mb(args.device),
     }
 
 
@@ -195,7 +189,7 @@ def run_st(args: argparse.Namespace) -> dict:
         "pairs": pairs,
         "seconds": seconds,
         "steady_seconds": steady,
-        "gpu_peak_mb": _gpu_peak_mb(args.device),
+        "gpu_peak_mb": gpu_peak_mb(args.device),
     }
 
 

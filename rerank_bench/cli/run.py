@@ -24,36 +24,30 @@ log = logging.getLogger("rerank_bench")
 ignore_launcher_schema_notice()
 
 
-class _Jobs:
-    """Whether a job of this command ended in an exception that is no user error (a bug).
+_CRASH_MARK = "_rerank_bench_crashed"
+"""Set on an exception of a job that is no user error (a bug), by the job itself.
 
-    Hydra reports both a crashed job and a config that never composed by printing and exiting 1;
-    only the second is the user's to fix (exit 2), and only the job can tell them apart. A job
-    run by a process launcher (joblib, submitit) crashes in another process: it marks the
-    exception itself (:data:`CRASH_MARK`), which reaches this process pickled, and Hydra's exit
-    is raised while handling it.
-    """
+Hydra reports both a crashed job and a config that never composed by printing and exiting 1,
+while handling the exception; only the second is the user's to fix (exit 2), and only the job
+can tell them apart. The mark travels with the exception, pickled, when a process launcher
+(joblib, submitit) ran the job in another process."""
 
-    crashed = False
-    CRASH_MARK = "_rerank_bench_crashed"
 
-    @classmethod
-    def crash(cls, exc: BaseException) -> None:
-        cls.crashed = True
-        setattr(exc, cls.CRASH_MARK, True)
+def _mark_crash(exc: BaseException) -> None:
+    setattr(exc, _CRASH_MARK, True)
 
-    @classmethod
-    def any_crashed(cls, exit_: SystemExit) -> bool:
-        """This process's job crashed, or Hydra exits while handling a job's marked crash or an
-        exception that is not about the config (a launcher's: submitit's lost job...)."""
-        from hydra.errors import HydraException
-        from omegaconf.errors import OmegaConfBaseException
 
-        handled = exit_.__context__  # what Hydra printed before exiting
-        if handled is None:
-            return cls.crashed
-        return (cls.crashed or getattr(handled, cls.CRASH_MARK, False)
-                or not isinstance(handled, HydraException | OmegaConfBaseException))
+def _crashed(exit_: SystemExit) -> bool:
+    """Hydra exits while handling a job's marked crash, or an exception that is not about the
+    config (a launcher's: submitit's lost job...)."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    handled = exit_.__context__  # what Hydra printed before exiting
+    return handled is not None and (
+        getattr(handled, _CRASH_MARK, False)
+        or not isinstance(handled, HydraException | OmegaConfBaseException)
+    )
 
 
 def _print_error(message: object) -> None:
@@ -90,11 +84,11 @@ def _job(cfg: DictConfig) -> float:
         # a class refused its config (a ConfigError Hydra wrapped, an unknown `+` key, a ???)
         error = config_error(exc, cfg, _task_overrides())
         if error is None:
-            _Jobs.crash(exc)
+            _mark_crash(exc)
             raise
         _user_error(error)
     except Exception as exc:
-        _Jobs.crash(exc)
+        _mark_crash(exc)
         raise
     print(result.table)
     reused = " (reused: a finished run of the same job; tracking.reuse=never re-runs)"
@@ -114,7 +108,6 @@ def run_hydra(argv: Sequence[str]) -> int:
     app = hydra.main(
         version_base="1.3", config_path="pkg://rerank_bench.conf", config_name="config"
     )
-    _Jobs.crashed = False
     try:
         app(_job)()
     except DryRunStop as stop:
@@ -124,7 +117,7 @@ def run_hydra(argv: Sequence[str]) -> int:
         _print_error(exc)
         return 2
     except SystemExit as exit_:
-        if exit_.code != 1 or _Jobs.any_crashed(exit_):
+        if exit_.code != 1 or _crashed(exit_):
             raise
         # Hydra printed why the config did not compose, and exits 1: a user error exits 2
         _print_error(_composition_hint(argv))
