@@ -2,7 +2,8 @@
 
 bm25s was 20x faster than Pyserini here with 98% top-10 overlap (STACK.md) and needs no Java.
 The index (and its vocabulary) is cached on disk keyed by the corpus fingerprint and every setting
-that changes the ranking, so a sweep over re-rankers indexes once.
+that changes the ranking, so a sweep over re-rankers indexes once. Indexing streams the corpus
+through :func:`~rerank_bench.retrieval.bm25_index.build_bm25_index`, so its memory is the index's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rerank_bench.cache import CacheDir
 from rerank_bench.data.records import Corpus, Queries, Run
 from rerank_bench.errors import ConfigError
 from rerank_bench.retrieval.base import Retriever
+from rerank_bench.retrieval.bm25_index import build_bm25_index
 
 __all__ = ["BM25Retriever"]
 
@@ -84,13 +86,9 @@ class BM25Retriever(Retriever):
         return Tokenizer(stopwords=self.stopwords or [], stemmer=stemmer)
 
     def _build(self, corpus: Corpus, folder: Path) -> None:
-        tokenizer = self._tokenizer()
-        texts = [corpus[doc_id].default_text() for doc_id in corpus]
-        tokens = tokenizer.tokenize(texts, return_as="tuple", show_progress=False)
+        texts = (corpus[doc_id].default_text() for doc_id in corpus)
         model = bm25s.BM25(k1=self.k1, b=self.b, method=self.method)
-        model.index(tokens, show_progress=False)
-        model.save(folder / "index", show_progress=False)
-        tokenizer.save_vocab(folder / "index")
+        build_bm25_index(texts, self._tokenizer(), model, folder / "index")
 
     def index(self, corpus: Corpus) -> tuple[bm25s.BM25, Tokenizer]:
         """Build (or load from cache) the index of ``corpus``."""
