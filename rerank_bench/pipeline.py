@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -447,7 +448,7 @@ def _log_training(training: _Training, tracking: DictConfig) -> None:
         summary = trained.summary
         log_stage(stage, trained.kind, trained.folder, trained.path, summary.best,
                   summary.first_stage, summary.seconds, summary.collapsed, trained.reused,
-                  summary.truncation)
+                  summary.truncation, summary.continuous)
     scored = training.scored
     log_collapse(scored.summary.collapsed, scored.summary.collapse_reason)
     log_model(scored.path)
@@ -547,9 +548,11 @@ def _log_costs(stage: object) -> None:
 def _log_plots(folder: Path, system: str, first_stage: str, final: Evaluation,
                base: Evaluation, training: _Training | None, reranked: bool) -> None:
     """The run's own plots as artifacts (``plots/``): per-query wins and losses against the first
-    stage, and each training stage's curves with the first stage's dev score as a reference."""
+    stage, each training stage's curves with the first stage's dev score as a reference, and its
+    reliability diagram on continuous dev labels where it has one."""
     from rerank_bench.reporting.plots import plot_per_query_difference, plot_training_curves
     from rerank_bench.tracking.training import read_curves
+    from rerank_bench.training.continuous import RELIABILITY_FILE
 
     metric = final.metrics[0]
     if reranked:
@@ -566,6 +569,10 @@ def _log_plots(folder: Path, system: str, first_stage: str, final: Evaluation,
                     curves.setdefault(key, {})[stage] = sorted(read[key].items())
             if trained.summary.first_stage is not None:
                 reference["val/ndcg_at_10"] = trained.summary.first_stage
+            reliability = trained.folder / RELIABILITY_FILE
+            if reliability.is_file():
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(reliability, folder / f"reliability_{stage}.png")
         if curves:
             plot_training_curves(curves, folder / "training_curves.png", reference=reference)
     if folder.is_dir():

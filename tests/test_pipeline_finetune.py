@@ -114,6 +114,10 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     for metric in ("ndcg_at_10", "rank/train/loss", "rank/val/ndcg_at_10", "rank/minutes",
                    "fusion/weight/finetuned", "fusion/dev/ndcg_at_10"):
         assert metric in run.data.metrics, metric
+    # the dev grades were cut from the log's 0..1 labels: validation scores them exactly too
+    for metric in ("rank/val/ndcg_at_10_float", "rank/val/ece", "rank/val/brier",
+                   "rank/best_val/ndcg_at_10_float", "rank/best_val/ece", "rank/best_val/brier"):
+        assert 0.0 <= run.data.metrics[metric] <= 1.0, metric
     assert run.data.tags["status_collapse"] in {"true", "false"}  # of the fusion...
     assert run.data.tags["model_alone_collapsed"] in {"true", "false"}  # ...and of the model
     collapsed = (run.data.metrics["fusion/dev/ndcg_at_10"]
@@ -122,7 +126,8 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
     assert "model/config.json" in {a.path for a in client.list_artifacts(result.run_id, "model")}
     plots = {a.path for a in client.list_artifacts(result.run_id, "plots")}  # the run's own plots
-    assert plots == {"plots/per_query_vs_first_stage.png", "plots/training_curves.png"}
+    assert plots == {"plots/per_query_vs_first_stage.png", "plots/training_curves.png",
+                     "plots/reliability_rank.png"}
     assert (result.output_dir / RUN_ID_FILE).read_text().strip() == result.run_id
     # the scored model is an MLflow model too: loaded by MLflow alone, it scores text pairs as
     # the run's re-ranker does

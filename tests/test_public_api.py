@@ -54,8 +54,10 @@ PUBLIC: dict[str, list[str]] = {
         "resolve_path",
     ],
     "rerank_bench.evaluation": [
-        "DEFAULT_METRICS", "Evaluation", "evaluate", "evaluate_run", "metric_key", "query_set_id",
-        "with_rel_level",
+        "Calibration", "DEFAULT_METRICS", "Evaluation", "FloatGainNDCG", "PlattScaling",
+        "ReliabilityBin", "evaluate", "evaluate_run", "fit_platt", "float_gain_ndcg",
+        "measure_calibration", "metric_key", "paired_scores", "plot_reliability", "query_set_id",
+        "run_calibration", "sigmoid", "with_rel_level",
     ],
     "rerank_bench.experiments": [
         "CONDITION_TAG", "CONFIG_HASH_TAG", "EXPERIMENT_TAG", "REUSE_KEY_TAG", "Cell", "Check",

@@ -89,15 +89,21 @@ def _already_logged(client: MlflowClient, run_id: str, keys: Iterable[str]) -> s
 
 def log_stage(stage: str, kind: str, folder: Path, model: Path, best: float | None,
               first_stage: float | None, seconds: float, collapsed: bool, reused: bool,
-              truncation: Mapping[str, Any] | None = None) -> None:
-    """A stage's summary: best and first-stage dev nDCG@10, minutes, where it trained, and what
-    its token budgets cut of the training pairs (``<stage>/train/docs_truncated``...)."""
+              truncation: Mapping[str, Any] | None = None,
+              continuous: Mapping[str, Any] | None = None) -> None:
+    """A stage's summary: best and first-stage dev nDCG@10, minutes, where it trained, what
+    its token budgets cut of the training pairs (``<stage>/train/docs_truncated``...), and at the
+    best step, on continuous dev labels, float-gain nDCG@10, ECE and Brier
+    (``<stage>/best_val/ece``...)."""
     metrics = {stage_metric(stage, "minutes"): seconds / 60}
     for key in ("queries_truncated", "queries_seen", "docs_truncated", "docs_seen"):
         if truncation and key in truncation:
             metrics[stage_metric(stage, f"train/{key}")] = float(truncation[key])
     if best is not None:
         metrics[stage_metric(stage, "best_val/ndcg_at_10")] = best
+    for key in ("ndcg_at_10_float", "ece", "brier"):
+        if continuous and key in continuous:
+            metrics[stage_metric(stage, f"best_val/{key}")] = float(continuous[key])
     if first_stage is not None:
         metrics[stage_metric(stage, "val/first_stage_ndcg_at_10")] = first_stage
     mlflow.log_metrics(metrics)

@@ -27,8 +27,15 @@ from tqdm import tqdm
 from rerank_bench.data.io import atomic_write
 from rerank_bench.data.records import Run
 from rerank_bench.errors import ConfigError
+from rerank_bench.evaluation.calibration import plot_reliability
 from rerank_bench.evaluation.metrics import evaluate_run, metric_key
 from rerank_bench.library_noise import quiet_hf_progress
+from rerank_bench.training.continuous import (
+    METRICS,
+    RELIABILITY_FILE,
+    calibration_of,
+    continuous_view,
+)
 from rerank_bench.training.datamodule import RerankDataModule
 
 __all__ = [
@@ -58,6 +65,9 @@ class ValidationSummary:
         seconds: wall-clock time of the stage (training and validation).
         truncation: what the token budgets cut of the training pairs (the fields of a
             :class:`~rerank_bench.inference.tokenize.TruncationTally`; empty for a memory).
+        continuous: at the best step, when the dev judgments were cut from continuous labels:
+            nDCG with the labels as gains (``ndcg_at_10_float``), the calibration of the scores'
+            sigmoid against the labels (``ece``, ``brier``) and its reliability ``bins``.
     """
 
     metric: str
@@ -70,6 +80,7 @@ class ValidationSummary:
     stopped_early: bool = False
     seconds: float = 0.0
     truncation: dict[str, Any] = field(default_factory=dict)
+    continuous: dict[str, Any] = field(default_factory=dict)
 
 
 def save_hf_folder(model: Any, tokenizer: Any, folder: Path, info: dict[str, Any]) -> None:
@@ -274,6 +285,10 @@ class RankingValidationCallback(Callback):
         if trainer.is_global_zero:
             with atomic_write(self.best_dir.parent / SUMMARY_FILE) as handle:
                 json.dump(asdict(self.summary), handle, indent=2)
+            if self.summary.continuous:
+                plot_reliability(calibration_of(self.summary.continuous),
+                                 self.best_dir.parent / RELIABILITY_FILE,
+                                 f"dev, step {self.summary.best_step}")
 
     # -- work -----------------------------------------------------------------------------------
 
@@ -285,15 +300,17 @@ class RankingValidationCallback(Callback):
     def _validate(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         step = trainer.global_step
         self._last_step = step
-        score, spread = 0.0, 0.0
+        score, spread, continuous = 0.0, 0.0, dict[str, Any]()
         if trainer.is_global_zero:
-            score, spread = self._score(pl_module)
-        score, spread = trainer.strategy.broadcast((score, spread), src=0)
+            score, spread, continuous = self._score(pl_module)
+        score, spread, continuous = trainer.strategy.broadcast((score, spread, continuous), src=0)
         self.summary.history.append([step, score, spread])
-        self._log(trainer, {self.key: score, "val/score_std": spread})
+        self._log(trainer, {self.key: score, "val/score_std": spread,
+                            **{f"val/{k}": continuous[k] for k in METRICS if k in continuous}})
         best = self.summary.best
         if best is None or score > best + self.min_delta:
             self.summary.best, self.summary.best_step = score, step
+            self.summary.continuous = continuous
             self._bad_rounds = 0
             if trainer.is_global_zero:
                 info = {**self.info, "step": step, f"dev_{self.metric}": score}
@@ -334,7 +351,7 @@ class RankingValidationCallback(Callback):
         parts.append(timing)
         return " | ".join(parts)
 
-    def _score(self, pl_module: pl.LightningModule) -> tuple[float, float]:
+    def _score(self, pl_module: pl.LightningModule) -> tuple[float, float, dict[str, Any]]:
         dm = self._require_dm()
         qids, dids = [], []
         for qid, docs in dm.dev_candidates.items():
@@ -348,7 +365,7 @@ class RankingValidationCallback(Callback):
         for qid, doc_id, value in zip(qids, dids, scores, strict=True):
             run.setdefault(qid, {})[doc_id] = float(value)
         evaluation = evaluate_run(dm.dev_qrels, run, [self.metric], rel_level=self.rel_level)
-        return evaluation.mean[self.metric], run_spread(run)
+        return evaluation.mean[self.metric], run_spread(run), continuous_view(dm.dev_labels, run)
 
     def _detect_collapse(self) -> None:
         detect_collapse(self.summary, self.min_score_std)

@@ -250,6 +250,9 @@ class RerankDataModule(pl.LightningDataModule):
         self.train_labels: Labels = {}
         self.dev_queries: Queries = {}
         self.dev_qrels: Qrels = {}
+        self.dev_labels: Labels = {}
+        """The dev queries' continuous labels when their grades were cut from them (else empty):
+        validation also scores the model on them exactly (float-gain nDCG, calibration)."""
         self.dev_candidates: Run = {}
         self.skipped_queries: list[str] = []
 
@@ -412,10 +415,13 @@ class RerankDataModule(pl.LightningDataModule):
         return [q for q in ids if q not in held_set], held_out
 
     def _held_out_qrels(self, dev_ids: list[str], labels: Labels) -> Qrels:
+        """The dev queries' judgments: the split's own where it judges them all, else grades cut
+        from the labels (which are then kept in :attr:`dev_labels`)."""
         split_qrels = self.dataset.split(self.train_split).qrels
         if not self.dev_from_labels and all(qid in split_qrels for qid in dev_ids):
             return {qid: dict(split_qrels[qid]) for qid in dev_ids}
-        return labels_to_grades({qid: labels.get(qid, {}) for qid in dev_ids})
+        self.dev_labels = {qid: dict(labels.get(qid, {})) for qid in dev_ids}
+        return labels_to_grades(self.dev_labels)
 
     def _first_stage_run(self, queries: Queries, depth: int) -> Run:
         if self.candidates is not None:
