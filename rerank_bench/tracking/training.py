@@ -101,7 +101,9 @@ def log_stage(stage: str, kind: str, folder: Path, model: Path, best: float | No
             metrics[stage_metric(stage, f"train/{key}")] = float(truncation[key])
     if best is not None:
         metrics[stage_metric(stage, "best_val/ndcg_at_10")] = best
-    for key in ("ndcg_at_10_float", "ece", "brier"):
+    from rerank_bench.training.continuous import METRICS  # scipy: only once a stage has trained
+
+    for key in METRICS:
         if continuous and key in continuous:
             metrics[stage_metric(stage, f"best_val/{key}")] = float(continuous[key])
     if first_stage is not None:
