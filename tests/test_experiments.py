@@ -97,6 +97,12 @@ def test_dl19_reference_spec_is_valid(repo_root: Path) -> None:
     assert len({c.config_hash for c in cells}) == 8
 
 
+def test_a_spec_names_several_baselines_in_order(tmp_path: Path) -> None:
+    conditions = ", ".join(f"{{name: {n}, expected: {{d: {{m: 1}}}}}}" for n in "abc")
+    spec = load_spec(_spec(tmp_path, f"baseline: [b, a]\nconditions: [{conditions}]"))
+    assert spec.baseline == ("b", "a")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -121,6 +127,14 @@ def test_dl19_reference_spec_is_valid(repo_root: Path) -> None:
         (
             "baseline: b\nconditions: [{name: a, expected: {d: {m: 1}}}]",
             "baseline: 'b' is not a condition",
+        ),
+        (
+            "baseline: [a, b]\nconditions: [{name: a, expected: {d: {m: 1}}}]",
+            "baseline: 'b' is not a condition",
+        ),
+        (
+            "baseline: 3\nconditions: [{name: a, expected: {d: {m: 1}}}]",
+            "baseline: expected a list of strings, found 3",
         ),
         (
             "conditions: [{name: a, overrides: [dataset], expected: {d: {m: 1}}}]",

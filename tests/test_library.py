@@ -15,7 +15,7 @@ from rerank_bench import compare, evaluate, list_datasets, load_dataset, run_exp
 from rerank_bench.data import Dataset, Run, read_trec_run
 from rerank_bench.data.helpdesk import HelpdeskSource
 from rerank_bench.errors import ConfigError
-from rerank_bench.evaluation.significance import holm
+from rerank_bench.evaluation.significance import holm, paired_bootstrap_ci, win_tie_loss
 from rerank_bench.pipeline import RunResult
 from rerank_bench.reporting.runs import RunStore
 from rerank_bench.reporting.tables import TableSpec, tabulate
@@ -163,6 +163,33 @@ def test_compare_is_the_table_of_the_same_runs_in_mlflow(
     rows = slice(0, 5)  # header, rule and the three rows; the notes name the column group
     assert in_memory.to_markdown().splitlines()[rows] == logged.to_markdown().splitlines()[rows]
     assert [n.replace("test: ", "helpdesk: ") for n in in_memory.notes] == list(logged.notes)
+
+
+def test_compare_tests_against_two_baselines_with_intervals_and_counts(
+    helpdesk: Dataset, runs: dict[str, Run]
+) -> None:
+    split = helpdesk.split("test")
+    first, second, third = runs
+    table = compare(
+        split, runs, baseline=[first, second], metrics=["ndcg@10"], ci=True, n_resamples=500,
+        wtl=True,
+    )
+    per_query = {n: evaluate(split, r, ["ndcg@10"]).per_query["ndcg@10"] for n, r in runs.items()}
+    qids = sorted(per_query[first])
+
+    def pair(a: str, b: str) -> tuple[list[float], list[float]]:
+        return [per_query[a][q] for q in qids], [per_query[b][q] for q in qids]
+
+    family = [(second, first), (third, first), (third, second)]  # the table is one family
+    raw = [float(stats.ttest_rel(*pair(a, b)).pvalue) for a, b in family]
+    cells = {key: row[0] for key, row in zip(table.row_keys, table.cells, strict=True)}
+    tested = [next(v for v in cells[a].versus if v.baseline == b) for a, b in family]
+    assert [v.p_value for v in tested] == pytest.approx(raw)
+    assert [v.p_adjusted for v in tested] == pytest.approx(holm(raw))
+    for v, (a, b) in zip(tested, family, strict=True):
+        assert v.ci == pytest.approx(paired_bootstrap_ci(pair(a, b), 500, 42)[1:])
+        assert v.wtl == win_tie_loss(pair(a, b))
+    assert cells[first].versus == ()
 
 
 def test_compare_needs_the_baseline_among_the_runs(helpdesk: Dataset, bm25: Run) -> None:

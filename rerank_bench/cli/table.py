@@ -7,7 +7,7 @@ import sys
 
 from rerank_bench.data.io import atomic_write
 from rerank_bench.errors import RerankBenchError
-from rerank_bench.evaluation.significance import CORRECTIONS, TESTS
+from rerank_bench.evaluation.significance import CORRECTIONS, FAMILIES, TESTS, TIE_TOLERANCE
 
 __all__ = ["add_parser", "run"]
 
@@ -29,7 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="turn MLflow runs into a paper-style table with significance marks",
         description=(
             "Systems as rows, datasets x metrics as columns; best in bold, second underlined; "
-            "significance against --baseline from the per-query metrics each run logged."
+            "significance against one or several --baseline rows from the per-query metrics "
+            "each run logged, corrected over a stated family; with --ci / --wtl, a comparisons "
+            "block gives each difference with its bootstrap interval and win/tie/loss counts."
         ),
     )
     p.add_argument(
@@ -67,10 +69,57 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="queries_per_s_first_stage,pairs_per_s_rerank",
         help="latency/throughput metrics shown when logged ('' for none)",
     )
-    p.add_argument("--baseline", default=None, help="row to test every other row against")
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="row(s) to test the others against, comma-separated (bm25,minilm): with several, "
+        "each row is tested against the baselines listed before it and a mark names the "
+        "baseline by letter (†a: better than a, ‡b: worse than b)",
+    )
     p.add_argument("--test", choices=TESTS, default="ttest")
     p.add_argument("--correction", choices=CORRECTIONS, default="holm")
     p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument(
+        "--family",
+        choices=FAMILIES,
+        default=None,
+        help="what one correction covers: the comparisons of a column, of a column group "
+        "(dataset), or every comparison of the table (default: column with one baseline, "
+        "table with several); the footnote states it",
+    )
+    p.add_argument(
+        "--pooled",
+        action="store_true",
+        help="add a column group 'pooled': every column group's queries concatenated, paired "
+        "and tested as one sample (with several column groups)",
+    )
+    p.add_argument(
+        "--ci",
+        action="store_true",
+        help="comparisons block: each row's mean difference to each baseline with its paired "
+        "bootstrap 95%% interval, e.g. +0.031 [+0.012, +0.050], beside the p-values",
+    )
+    p.add_argument(
+        "--resamples", type=int, default=10_000, help="bootstrap resamples of --ci (seed: --seed)"
+    )
+    p.add_argument(
+        "--wtl",
+        action="store_true",
+        help="comparisons block: per-query wins/ties/losses of each row against each baseline",
+    )
+    p.add_argument(
+        "--tie-tolerance",
+        type=float,
+        default=TIE_TOLERANCE,
+        help="a query is a tie when |row - baseline| <= this (default %(default)g: float noise "
+        "only; e.g. 0.01 to count negligible differences as ties)",
+    )
+    p.add_argument(
+        "--plot-wtl",
+        default=None,
+        metavar="PATH",
+        help="also write a win/tie/loss bar chart of the first metric to PATH (implies --wtl)",
+    )
     p.add_argument(
         "--align",
         choices=("refuse", "intersect"),
@@ -78,7 +127,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="runs on different query sets: refuse, or use the shared queries",
     )
     p.add_argument("--permutations", type=int, default=10_000, help="Fisher test permutations")
-    p.add_argument("--seed", type=int, default=42, help="Fisher test seed")
+    p.add_argument("--seed", type=int, default=42, help="seed of the Fisher test and bootstrap")
     p.add_argument("--order", default=None, help="comma-separated row order")
     p.add_argument("--decimals", type=int, default=4)
     p.add_argument("--caption", default="")
@@ -112,24 +161,31 @@ def run(args: argparse.Namespace) -> int:
     from rerank_bench.reporting.plots import write_table_plots
     from rerank_bench.reporting.runs import RunStore
     from rerank_bench.reporting.tables import TableSpec, tabulate
+    from rerank_bench.reporting.tables.wtl_plot import plot_win_tie_loss
 
-    spec = TableSpec(
-        rows=args.rows,
-        columns=args.columns,
-        metrics=_split(args.metrics),
-        baseline=args.baseline,
-        test=args.test,
-        correction=args.correction,
-        alpha=args.alpha,
-        align=args.align,
-        n_permutations=args.permutations,
-        seed=args.seed,
-        efficiency=_split(args.efficiency),
-        row_order=_split(args.order),
-        decimals=args.decimals,
-        caption=args.caption,
-    )
     try:
+        spec = TableSpec(
+            rows=args.rows,
+            columns=args.columns,
+            metrics=_split(args.metrics),
+            baseline=_split(args.baseline) or None,
+            test=args.test,
+            correction=args.correction,
+            alpha=args.alpha,
+            family=args.family,
+            pooled=args.pooled,
+            ci=args.ci,
+            n_resamples=args.resamples,
+            wtl=args.wtl or args.plot_wtl is not None,
+            tie_tolerance=args.tie_tolerance,
+            align=args.align,
+            n_permutations=args.permutations,
+            seed=args.seed,
+            efficiency=_split(args.efficiency),
+            row_order=_split(args.order),
+            decimals=args.decimals,
+            caption=args.caption,
+        )
         store = RunStore(args.tracking_uri)
         runs = store.search(args.experiment, args.filter, datasets=_split(args.dataset))
         table = tabulate(runs, spec, store.per_query)
@@ -142,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
         if args.plots:
             for path in write_table_plots(store, runs, table, args.plots, args.log_plots):
                 print(f"plot: {path}", file=sys.stderr)
+        if args.plot_wtl:
+            print(f"plot: {plot_win_tie_loss(table, args.plot_wtl)}", file=sys.stderr)
     except RerankBenchError as exc:
         print(f"rerank-bench table: error: {exc}", file=sys.stderr)
         return 2

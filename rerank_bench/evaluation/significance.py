@@ -9,6 +9,11 @@ The tests only ever compare the *same* queries: :func:`align` refuses two score 
 ids differ, unless the caller asks for the intersection explicitly, and then says how many queries
 each side lost. ranx is deliberately not used here: it has no multiple-comparison correction and
 its randomisation test hides the seed and the alignment.
+
+A p-value says whether a difference is there, not how large it is or how it is spread: a paper
+needs the effect size with its uncertainty (:func:`paired_bootstrap_ci`, a percentile bootstrap
+over queries) and how many queries gain or lose (:func:`win_tie_loss`, with an explicit tie
+tolerance), beside the corrected test.
 """
 
 from __future__ import annotations
@@ -19,34 +24,55 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from rerank_bench.errors import EvaluationError
 
 __all__ = [
     "CORRECTIONS",
+    "FAMILIES",
     "TESTS",
+    "TIE_TOLERANCE",
     "Alignment",
     "Comparison",
     "TestResult",
+    "WinTieLoss",
     "align",
     "bonferroni",
+    "bootstrap_cis",
+    "check_alpha",
     "compare_to_baseline",
+    "comparison",
     "correct",
     "describe",
     "fisher_randomization",
     "holm",
+    "paired_bootstrap_ci",
     "paired_test",
+    "paired_tests",
     "paired_ttest",
+    "win_tie_loss",
 ]
 
 TestName = Literal["ttest", "fisher"]
 CorrectionName = Literal["holm", "bonferroni", "none"]
 AlignPolicy = Literal["refuse", "intersect"]
+FamilyName = Literal["column", "group", "table"]
 
 TESTS: tuple[str, ...] = ("ttest", "fisher")
 CORRECTIONS: tuple[str, ...] = ("holm", "bonferroni", "none")
+FAMILIES: tuple[str, ...] = ("column", "group", "table")
+"""What one correction covers in a table: the comparisons of one column (a metric on one
+dataset), of one column group (a dataset: every system x baseline x metric), or of the whole
+table (see :attr:`rerank_bench.reporting.tables.TableSpec.family`)."""
 _TEST_LABELS = {"ttest": "two-sided paired t-test", "fisher": "two-sided Fisher randomisation test"}
+TIE_TOLERANCE = 1e-9
+"""Default tie tolerance of :func:`win_tie_loss`: it only absorbs the floating-point noise of
+averaging seeds, so a tie means the same per-query value; raise it (e.g. 0.01) to count
+differences too small to matter as ties."""
+_BOOTSTRAP_BATCH_VALUES = 2_000_000
+"""Resampled values drawn per step of the bootstrap (about 16 MB of float64)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +136,26 @@ class Comparison:
     p_adjusted: float
     significant: bool
     direction: str
+
+
+@dataclass(frozen=True)
+class WinTieLoss:
+    """Per-query wins, ties and losses of ``a`` against ``b``.
+
+    Attributes:
+        wins: queries with ``a - b > tolerance``.
+        ties: queries with ``|a - b| <= tolerance``.
+        losses: queries with ``a - b < -tolerance``.
+        tolerance: the tie tolerance the counts were made with.
+    """
+
+    wins: int
+    ties: int
+    losses: int
+    tolerance: float
+
+    def __str__(self) -> str:
+        return f"{self.wins}/{self.ties}/{self.losses}"
 
 
 def align(
@@ -321,6 +367,49 @@ def correct(p_values: Sequence[float], method: CorrectionName = "holm") -> list[
     raise EvaluationError(f"correction {method!r} is unknown; use one of {list(CORRECTIONS)}.")
 
 
+def paired_tests(
+    baseline: Mapping[str, float],
+    systems: Mapping[str, Mapping[str, float]],
+    test: TestName = "ttest",
+    policy: AlignPolicy = "refuse",
+    n_permutations: int = 10_000,
+    seed: int = 42,
+    baseline_name: str = "baseline",
+) -> dict[str, tuple[Alignment, TestResult]]:
+    """Test every system against the baseline, uncorrected: ``{system: (alignment, result)}``.
+
+    Why apart from the correction: a table corrects over a family larger than one baseline's
+    comparisons (every system x baseline x metric), so it collects these results first. With the
+    randomisation test on shared queries, one set of sign assignments serves every system (the
+    same p-values as one test at a time with the same seed, in one pass).
+
+    Raises:
+        EvaluationError: see :func:`align` and :func:`paired_test`.
+    """
+    alignments = {
+        name: align(scores, baseline, policy=policy, names=(name, baseline_name))
+        for name, scores in systems.items()
+    }
+    same_queries = len({a.query_ids for a in alignments.values()}) == 1
+    if test == "fisher" and same_queries and alignments and n_permutations >= 1:
+        diffs = np.column_stack([a.a - a.b for a in alignments.values()])
+        tested = _fisher_many(diffs, n_permutations, seed)
+        return {
+            name: (pair, result)
+            for (name, pair), result in zip(alignments.items(), tested, strict=True)
+        }
+    return {
+        name: (pair, paired_test(pair, test, n_permutations, seed))
+        for name, pair in alignments.items()
+    }
+
+
+def comparison(system: str, result: TestResult, p_adjusted: float, alpha: float) -> Comparison:
+    """The :class:`Comparison` of a test once its family is corrected (``p_adjusted``)."""
+    direction = "better" if result.mean_diff > 0 else "worse" if result.mean_diff < 0 else "same"
+    return Comparison(system, result, p_adjusted, p_adjusted < alpha, direction)
+
+
 def compare_to_baseline(
     baseline: Mapping[str, float],
     systems: Mapping[str, Mapping[str, float]],
@@ -351,30 +440,145 @@ def compare_to_baseline(
     Raises:
         EvaluationError: ``alpha`` outside (0, 1), or see :func:`align`, :func:`paired_test`.
     """
+    check_alpha(alpha)
+    results = paired_tests(baseline, systems, test, policy, n_permutations, seed, baseline_name)
+    adjusted = correct([result.p_value for _, result in results.values()], correction)
+    return [
+        comparison(name, result, p_adj, alpha)
+        for (name, (_, result)), p_adj in zip(results.items(), adjusted, strict=True)
+    ]
+
+
+def check_alpha(alpha: float) -> None:
+    """Refuse a significance level outside (0, 1).
+
+    Raises:
+        EvaluationError: ``alpha`` outside (0, 1).
+    """
     if not 0.0 < alpha < 1.0:
         raise EvaluationError(f"alpha must be in (0, 1), got {alpha}.")
-    alignments = {
-        name: align(scores, baseline, policy=policy, names=(name, baseline_name))
-        for name, scores in systems.items()
-    }
-    same_queries = len({a.query_ids for a in alignments.values()}) == 1
-    if test == "fisher" and same_queries and alignments and n_permutations >= 1:
-        diffs = np.column_stack([a.a - a.b for a in alignments.values()])
-        tested = _fisher_many(diffs, n_permutations, seed)
-        results = list(zip(alignments, tested, strict=True))
-    else:
-        results = [
-            (name, paired_test(pair, test, n_permutations, seed))
-            for name, pair in alignments.items()
-        ]
-    adjusted = correct([r.p_value for _, r in results], correction)
-    comparisons = []
-    for (name, result), p_adj in zip(results, adjusted, strict=True):
-        direction = (
-            "better" if result.mean_diff > 0 else "worse" if result.mean_diff < 0 else "same"
+
+
+def _differences(pair: Alignment | tuple[ArrayLike, ArrayLike]) -> np.ndarray:
+    """``a - b`` of an alignment or of two equally long, finite score arrays."""
+    if isinstance(pair, Alignment):
+        return pair.a - pair.b
+    a, b = (np.asarray(x, dtype=float) for x in pair)
+    if a.ndim != 1 or a.shape != b.shape or len(a) == 0:
+        raise EvaluationError(
+            f"paired scores must be two non-empty vectors of one length, got shapes "
+            f"{a.shape} and {b.shape}."
         )
-        comparisons.append(Comparison(name, result, p_adj, p_adj < alpha, direction))
-    return comparisons
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise EvaluationError("paired scores contain NaN or infinity.")
+    return a - b
+
+
+def paired_bootstrap_ci(
+    pair: Alignment | tuple[ArrayLike, ArrayLike],
+    n_resamples: int = 10_000,
+    seed: int = 42,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
+    """Mean per-query difference ``a - b`` with its paired percentile bootstrap interval.
+
+    Why a bootstrap over queries: the queries are the sample a test collection draws, so
+    resampling them (with replacement, each query keeping its pair of scores) shows how much the
+    mean difference would move on another sample of queries, with no normality assumption.
+    Resample ``r`` draws ``n`` query indices from ``numpy.random.default_rng(seed)`` (all
+    resamples in one stream, ``rng.integers(0, n, size=n)`` each, so a plain loop with the same
+    seed draws the same ones); the bounds are the ``(1 - confidence) / 2`` and
+    ``(1 + confidence) / 2`` percentiles of the resampled means (numpy's linear interpolation).
+
+    Args:
+        pair: an :class:`Alignment`, or the two systems' per-query scores as equally long arrays.
+        n_resamples: bootstrap resamples (at least 1).
+        seed: seed of the resampling; the same seed gives the same interval.
+        confidence: coverage of the interval, in (0, 1).
+
+    Returns:
+        ``(mean_diff, low, high)``: the observed mean difference and the interval's bounds.
+
+    Raises:
+        EvaluationError: an invalid setting, or arrays that cannot be paired.
+    """
+    return _bootstrap_many(_differences(pair)[:, None], n_resamples, seed, confidence)[0]
+
+
+def bootstrap_cis(
+    pairs: Sequence[Alignment],
+    n_resamples: int = 10_000,
+    seed: int = 42,
+    confidence: float = 0.95,
+) -> list[tuple[float, float, float]]:
+    """:func:`paired_bootstrap_ci` of several pairs, each equal to the call on it alone.
+
+    Pairs over the same number of queries share their resampled indices, so a column of a table
+    costs one pass however many systems it compares.
+    """
+    out: list[tuple[float, float, float] | None] = [None] * len(pairs)
+    by_size: dict[int, list[int]] = {}
+    for index, pair in enumerate(pairs):
+        by_size.setdefault(len(pair.query_ids), []).append(index)
+    for indices in by_size.values():
+        diffs = np.column_stack([pairs[i].a - pairs[i].b for i in indices])
+        for i, ci in zip(indices, _bootstrap_many(diffs, n_resamples, seed, confidence),
+                         strict=True):
+            out[i] = ci
+    return [ci for ci in out if ci is not None]
+
+
+def _bootstrap_many(
+    diffs: np.ndarray, n_resamples: int, seed: int, confidence: float
+) -> list[tuple[float, float, float]]:
+    """Percentile bootstrap of each column's mean (``diffs``: queries x systems).
+
+    One draw of indices serves every column. Each resample's indices become counts per query
+    (``np.bincount``), so its means are one matrix product ``counts @ diffs / n`` rather than a
+    gather of ``n x k`` values; batches keep memory near ``_BOOTSTRAP_BATCH_VALUES``.
+    """
+    if n_resamples < 1:
+        raise EvaluationError(f"n_resamples must be at least 1, got {n_resamples}.")
+    if not 0.0 < confidence < 1.0:
+        raise EvaluationError(f"confidence must be in (0, 1), got {confidence}.")
+    n, k = diffs.shape
+    if n == 0:
+        raise EvaluationError("the bootstrap needs at least one query.")
+    rng = np.random.default_rng(seed)
+    batch = max(1, _BOOTSTRAP_BATCH_VALUES // n)
+    means = np.empty((n_resamples, k))
+    for start in range(0, n_resamples, batch):
+        size = min(batch, n_resamples - start)
+        indices = rng.integers(0, n, size=(size, n))
+        flat = (indices + n * np.arange(size)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=size * n).reshape(size, n)
+        means[start : start + size] = counts @ diffs / n
+    tail = 50.0 * (1.0 - confidence)
+    low, high = np.percentile(means, [tail, 100.0 - tail], axis=0)
+    observed = diffs.mean(axis=0)
+    return [
+        (float(o), float(lo), float(hi)) for o, lo, hi in zip(observed, low, high, strict=True)
+    ]
+
+
+def win_tie_loss(
+    pair: Alignment | tuple[ArrayLike, ArrayLike], tolerance: float = TIE_TOLERANCE
+) -> WinTieLoss:
+    """Count the queries where ``a`` beats, ties or loses to ``b``.
+
+    Why a tolerance: per-query values averaged over seeds differ by float noise where the
+    rankings agree, so "equal" needs a bound; a larger one (0.01) counts negligible differences
+    as ties. A tie is ``|a - b| <= tolerance``.
+
+    Raises:
+        EvaluationError: a negative tolerance, or arrays that cannot be paired.
+    """
+    if not tolerance >= 0.0:
+        raise EvaluationError(f"the tie tolerance must be >= 0, got {tolerance}.")
+    diff = _differences(pair)
+    wins = int(np.count_nonzero(diff > tolerance))
+    losses = int(np.count_nonzero(diff < -tolerance))
+    return WinTieLoss(wins, len(diff) - wins - losses, losses, float(tolerance))
 
 
 def describe(test: str, correction: str, alpha: float, n_permutations: int, seed: int) -> str:

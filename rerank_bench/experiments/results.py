@@ -78,7 +78,7 @@ def results_markdown(report: ReproReport) -> str:
         store.per_query,
         rows=f"tags.{CONDITION_TAG}",
         metrics=spec.metrics,
-        baseline=spec.baseline if spec.baseline in {k[0] for k in report.run_ids} else None,
+        baseline=_baselines_run(spec.baseline, {condition for condition, _ in report.run_ids}),
         test=spec.test,  # type: ignore[arg-type]
         correction=spec.correction,  # type: ignore[arg-type]
         alpha=spec.alpha,
@@ -219,6 +219,14 @@ def _showcase(report: ReproReport, store: Any, dataset_name: str, query_ids: Seq
     return showcase_markdown(
         source.load(), source.eval_split, systems, query_ids, report.spec.showcase_depth
     )
+
+
+def _baselines_run(
+    baseline: str | tuple[str, ...] | None, conditions: set[str]
+) -> tuple[str, ...] | None:
+    """The spec's baselines that were run (a partial reproduction may skip one)."""
+    named = (baseline,) if isinstance(baseline, str) else baseline or ()
+    return tuple(b for b in named if b in conditions) or None
 
 
 def _with_condition(run: Any, condition: str) -> Any:

@@ -80,7 +80,9 @@ class ExperimentSpec:
         description: the question the table answers.
         mlflow_experiment: MLflow experiment the runs are logged in.
         conditions: rows, in display order.
-        baseline: condition that significance is tested against, if any.
+        baseline: condition that significance is tested against, if any, or several
+            (a list in the YAML: each row is tested against the baselines listed before it,
+            corrected over the whole table; see :class:`~rerank_bench.reporting.tables.TableSpec`).
         metrics: table columns (metric keys); defaults to the expected metrics.
         test: significance test for the table (``ttest`` or ``fisher``).
         correction: multiple-comparison correction (``holm``, ``bonferroni``, ``none``).
@@ -98,7 +100,7 @@ class ExperimentSpec:
     description: str
     mlflow_experiment: str
     conditions: tuple[Condition, ...]
-    baseline: str | None = None
+    baseline: str | tuple[str, ...] | None = None
     metrics: tuple[str, ...] = ()
     test: str = "ttest"
     correction: str = "holm"
@@ -179,8 +181,11 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     if repeated:
         raise ConfigError(f"{path}: conditions: names must be unique, repeated: {repeated}.")
     baseline = data.get("baseline")
-    if baseline is not None and baseline not in names:
-        raise ConfigError(f"{path}: baseline: {baseline!r} is not a condition; use one of {names}.")
+    if baseline is not None and not isinstance(baseline, str):
+        baseline = tuple(where.strings(baseline, "baseline"))
+    for one in (baseline,) if isinstance(baseline, str) else baseline or ():
+        if one not in names:
+            raise ConfigError(f"{path}: baseline: {one!r} is not a condition; use one of {names}.")
     test = where.choice(data.get("test", "ttest"), "test", ("ttest", "fisher"))
     correction = where.choice(
         data.get("correction", "holm"), "correction", ("holm", "bonferroni", "none")

@@ -2,11 +2,12 @@
 runs held in memory and evaluated on one split (:func:`compare`).
 
 Why: the number a researcher copies into a paper must come with what makes it trustworthy: mean
-and spread over seeds, whether it beats the baseline beyond query noise (a paired test, corrected
-for the number of comparisons), and the cost (latency, throughput). :func:`tabulate` (or
-:func:`build_table`, its keyword form) computes all of that once into a :class:`Table`; the
-renderers only format it, so Markdown, LaTeX (booktabs), CSV and HTML always show the same
-numbers, marks and footnote.
+and spread over seeds, whether it beats the baselines beyond query noise (a paired test,
+corrected over a stated family of comparisons), how large the difference is (a bootstrap
+interval) and how many queries gain or lose, and the cost (latency, throughput).
+:func:`tabulate` (or :func:`build_table`, its keyword form) computes all of that once into a
+:class:`Table`; the renderers only format it, so Markdown, LaTeX (booktabs), CSV and HTML always
+show the same numbers, marks and footnote.
 
 Query sets are checked, never assumed: runs of one column evaluated on different queries (tag
 ``query_set``) are refused, or, when asked (``align="intersect"``), every value of that column is
@@ -20,9 +21,11 @@ One module per job:
   :func:`table_from_cells`, the ranks, marks and footnote every table gets;
 * :mod:`~rerank_bench.reporting.tables.in_memory`: :func:`compare`, a table of in-memory runs;
 * :mod:`~rerank_bench.reporting.tables.grid`: which runs make which cell;
-* :mod:`~rerank_bench.reporting.tables.cells`: seed means, ranks and significance marks;
+* :mod:`~rerank_bench.reporting.tables.cells`: seed means, ranks, significance marks, pooling;
 * :mod:`~rerank_bench.reporting.tables.render`: Markdown, LaTeX, CSV and HTML;
-* :mod:`~rerank_bench.reporting.tables.labels`: :func:`metric_label` (shared with the plots).
+* :mod:`~rerank_bench.reporting.tables.labels`: :func:`metric_label` (shared with the plots);
+* :mod:`~rerank_bench.reporting.tables.wtl_plot`: the win/tie/loss bar chart of a table (not
+  imported here: it draws with :mod:`rerank_bench.reporting.plots`, which imports this package).
 """
 
 from __future__ import annotations

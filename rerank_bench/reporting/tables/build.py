@@ -21,12 +21,13 @@ from rerank_bench.reporting.tables.cells import (
     PerQueryLoader,
     cell_values,
     mark_significance,
+    pool_columns,
     rank_column,
     shared_queries,
 )
 from rerank_bench.reporting.tables.grid import RunGroup, group_runs, table_columns
 from rerank_bench.reporting.tables.model import Cell, Column, Table
-from rerank_bench.reporting.tables.spec import TableSpec
+from rerank_bench.reporting.tables.spec import CI_LEVEL, POOLED, TableSpec, baseline_letter
 
 __all__ = ["build_table", "table_from_cells", "tabulate"]
 
@@ -48,7 +49,7 @@ def tabulate(
 
     Raises:
         ConfigError: no runs, an unknown baseline, a metric that no run logged, or per-query
-            metrics needed but no loader given.
+            metrics needed (significance, alignment, pooling) but no loader given.
         EvaluationError: different query sets under ``align="refuse"``.
     """
     if not runs:
@@ -59,24 +60,32 @@ def tabulate(
         display = {r.condition: r.run_name for r in runs if r.condition != r.run_name}
         spec = replace(spec, row_labels=display or None)
     grid, row_keys, col_keys, notes = group_runs(runs, spec)
-    baseline = spec.baseline
-    if baseline is not None and baseline not in row_keys:
-        derived = [r for r in first_stage_records(runs) if r.field(spec.rows) == baseline]
-        if derived:  # the re-ranking runs' own first stage
-            grid, row_keys, col_keys, notes = group_runs([*runs, *derived], spec)
-            notes.append(f"{spec.row_label(baseline)}: the first stage of the re-ranking runs, "
-                         "evaluated with them (no run of its own).")
-    if baseline is not None and baseline not in row_keys:
-        raise ConfigError(
-            f"baseline {baseline!r} is not a row; rows ({spec.rows}) are {row_keys}. "
-            "Fix: pass one of them to --baseline."
-        )
-    if baseline is not None:
-        row_keys = [baseline, *(r for r in row_keys if r != baseline)]
+    baselines = spec.baselines
+    missing = [b for b in baselines if b not in row_keys]
+    derived = (
+        [r for r in first_stage_records(runs) if r.field(spec.rows) in missing] if missing else []
+    )
+    if derived:  # the re-ranking runs' own first stage
+        grid, row_keys, col_keys, notes = group_runs([*runs, *derived], spec)
+        notes += [
+            f"{spec.row_label(b)}: the first stage of the re-ranking runs, evaluated with them "
+            "(no run of its own)."
+            for b in missing
+            if b in row_keys
+        ]
+    for baseline in baselines:
+        if baseline not in row_keys:
+            raise ConfigError(
+                f"baseline {baseline!r} is not a row; rows ({spec.rows}) are {row_keys}. "
+                "Fix: pass one of them to --baseline."
+            )
+    row_keys = [*baselines, *(r for r in row_keys if r not in baselines)]
     cols = table_columns(grid, col_keys, spec)
-    if baseline is not None or spec.align == "intersect":
+    if baselines or spec.align == "intersect" or spec.pooled:
         if per_query is None:
-            raise ConfigError("significance and alignment need per-query metrics; pass a loader.")
+            raise ConfigError(
+                "significance, alignment and pooling need per-query metrics; pass a loader."
+            )
     cells, values = _fill_cells(grid, row_keys, col_keys, cols, spec, per_query, notes)
     collapsed = {
         row
@@ -104,7 +113,8 @@ def table_from_cells(
     notes: Sequence[str] = (),
     run_ids: tuple[str, ...] = (),
 ) -> Table:
-    """Rank every column, test every row against ``spec.baseline``, and write the footnote.
+    """Pool the column groups (when asked), rank every column, test the rows against the
+    baselines over the spec's family, and write the footnote.
 
     Why one function for every table: a table of MLflow runs (:func:`tabulate`) and one of runs
     evaluated in memory (:func:`~rerank_bench.reporting.tables.compare`) must mark the same
@@ -112,7 +122,7 @@ def table_from_cells(
     them in the same words.
 
     Args:
-        row_keys: the rows, the baseline (if any) first.
+        row_keys: the rows, the baselines (if any) first, in order.
         row_labels: their display labels.
         columns: the columns.
         cells: ``cells[i][j]``, with means (ranks and marks are added here).
@@ -123,28 +133,33 @@ def table_from_cells(
         run_ids: the runs behind the table.
     """
     notes = list(notes)
-    baseline = spec.baseline
+    baselines = spec.baselines
+    pooled = False
+    if spec.pooled:
+        columns, cells, per_query = pool_columns(row_keys, columns, cells, per_query)
+        pooled = any(c.group == POOLED for c in columns)
+    for j, column in enumerate(columns):
+        if not column.efficiency:
+            rank_column(cells, j, column, spec.decimals)
+    n_tests = mark_significance(cells, row_keys, columns, per_query, spec) if baselines else 0
     n_queries: dict[str, int] = {}
     for j, column in enumerate(columns):
-        if column.efficiency:
-            continue
-        rank_column(cells, j, column, spec.decimals)
-        values = per_query[j]
-        if baseline is not None and baseline in values:
-            others = {r: v for r, v in values.items() if r != baseline}
-            if others:
-                mark_significance(cells, row_keys, j, values[baseline], others, baseline, spec)
-                n_queries.setdefault(column.group, len(values[baseline]))
+        tested = [row[j].versus[0] for row in cells if row[j].versus]
+        if tested:
+            n_queries.setdefault(column.group, tested[0].n_queries)
     if any(c.n_runs > 1 for row in cells for c in row):
         notes.insert(0, "Values are means over seeds ± sample standard deviation.")
-    if baseline is not None and n_queries:
-        sizes = ", ".join(f"{k}: {v}" for k, v in n_queries.items())
-        method = describe(spec.test, spec.correction, spec.alpha, spec.n_permutations, spec.seed)
+    if pooled:
+        groups = ", ".join(dict.fromkeys(c.group for c in columns if c.group != POOLED))
         notes.append(
-            f"† / ‡: significantly better / worse than {spec.row_label(baseline)} ({method}; "
-            f"the family is the comparisons with the baseline in each column; queries per "
-            f"column: {sizes})."
+            f"{POOLED}: the queries of every {spec.columns} ({groups}) concatenated and tested "
+            f"as one sample, each query weighing the same (a larger {spec.columns} weighs more); "
+            f"no spread over seeds; a row needs every {spec.columns} to have a value."
         )
+    if n_tests:
+        notes.append(_significance_note(spec, n_tests, n_queries, pooled))
+    if n_tests and (spec.ci or spec.wtl):
+        notes.append(_comparisons_note(spec))
     notes.append("Bold: best value of a column; underlined: second best.")
     effectiveness = [c.label for c in columns if not c.efficiency]
     default_caption = (
@@ -159,8 +174,40 @@ def table_from_cells(
         caption=spec.caption or default_caption,
         notes=tuple(notes),
         decimals=spec.decimals,
-        baseline=baseline,
+        baselines=baselines,
         run_ids=run_ids,
+    )
+
+
+def _significance_note(
+    spec: TableSpec, n_tests: int, n_queries: Mapping[str, int], pooled: bool
+) -> str:
+    """The footnote sentence that explains the marks: what is tested, how, and the family."""
+    method = describe(spec.test, spec.correction, spec.alpha, spec.n_permutations, spec.seed)
+    sizes = ", ".join(f"{k}: {v}" for k, v in n_queries.items())
+    baselines = spec.baselines
+    several = len(baselines) > 1
+    also_pooled = f" and {POOLED}" if pooled else ""
+    family = {
+        "column": f"the family is the comparisons with the baseline{'s' * several} in each "
+        "column",
+        "group": f"the family is every comparison on one {spec.columns} (each row against each "
+        f"baseline on each metric){f'; {POOLED} is a family of its own' if pooled else ''}",
+        "table": f"the family is every comparison in the table, {n_tests} tests: each row "
+        f"against each baseline on each metric of each {spec.columns}{also_pooled}",
+    }[spec.correction_family]
+    details = f"{method}; {family}; queries per column: {sizes}"
+    if not several:
+        return (
+            f"† / ‡: significantly better / worse than {spec.row_label(baselines[0])} "
+            f"({details})."
+        )
+    letters = ", ".join(
+        f"{baseline_letter(k)}: {spec.row_label(b)}" for k, b in enumerate(baselines)
+    )
+    return (
+        f"†x / ‡x: significantly better / worse than baseline x ({letters}; each row is tested "
+        f"against the baselines listed before it; {details})."
     )
 
 
@@ -224,3 +271,20 @@ def _with_spec_keywords(
 
 
 build_table = _with_spec_keywords(TableSpec)
+
+
+def _comparisons_note(spec: TableSpec) -> str:
+    """The footnote sentence that explains the comparisons block (``spec.ci``, ``spec.wtl``)."""
+    parts = ["Comparisons: Δ is the mean per-query difference, row minus baseline"]
+    if spec.ci:
+        parts[0] += (
+            f", with a paired percentile bootstrap {CI_LEVEL:.0%} interval over queries "
+            f"({spec.n_resamples:,} resamples, seed {spec.seed})"
+        )
+    parts.append("p: uncorrected, p adj.: corrected over the family above")
+    if spec.wtl:
+        parts.append(
+            "W/T/L: queries where the row scores above / within "
+            f"±{spec.tie_tolerance:g} of (a tie) / below the baseline"
+        )
+    return "; ".join(parts) + "."

@@ -1,27 +1,39 @@
 """The numbers of a cell: seed mean and spread, rank within its column, significance marks.
 
 Why apart from grouping: these are the statistics a reader trusts the table for (per-query
-values averaged over seeds, query sets aligned or refused, a corrected paired test), and each
-step is a function that can be checked on its own.
+values averaged over seeds, query sets aligned or refused, a corrected paired test with its
+effect size, pooled columns over every column group's queries), and each step is a function
+that can be checked on its own.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from rerank_bench.errors import EvaluationError
-from rerank_bench.evaluation.significance import AlignPolicy, compare_to_baseline
+from rerank_bench.errors import ConfigError, EvaluationError
+from rerank_bench.evaluation.significance import (
+    AlignPolicy,
+    TestResult,
+    WinTieLoss,
+    bootstrap_cis,
+    check_alpha,
+    comparison,
+    correct,
+    paired_tests,
+    win_tie_loss,
+)
 from rerank_bench.reporting.runs import PerQuery, RunRecord
 from rerank_bench.reporting.tables.grid import RunGroup
-from rerank_bench.reporting.tables.model import Cell, Column
-from rerank_bench.reporting.tables.spec import TableSpec
+from rerank_bench.reporting.tables.model import Cell, Column, Versus
+from rerank_bench.reporting.tables.spec import CI_LEVEL, POOLED, TableSpec
 
 __all__ = [
     "PerQueryLoader",
     "cell_values",
     "mark_significance",
+    "pool_columns",
     "rank_column",
     "shared_queries",
 ]
@@ -122,39 +134,146 @@ def rank_column(cells: list[list[Cell]], j: int, column: Column, decimals: int) 
             cells[i][j] = _replace(cells[i][j], rank=rank)
 
 
+@dataclass(frozen=True)
+class _Test:
+    """One test of a table's family, before its correction."""
+
+    row: int
+    column: int
+    baseline: str
+    result: TestResult
+    ci: tuple[float, float] | None
+    wtl: WinTieLoss | None
+
+
 def mark_significance(
     cells: list[list[Cell]],
     row_keys: Sequence[str],
-    j: int,
-    base: Mapping[str, float],
-    others: Mapping[str, Mapping[str, float]],
-    baseline: str,
+    columns: Sequence[Column],
+    per_query: Sequence[Mapping[str, Mapping[str, float]]],
     spec: TableSpec,
-) -> None:
-    """Test every other row of column ``j`` against ``baseline`` and mark its cells.
+) -> int:
+    """Test the rows against the baselines in every effectiveness column and mark the cells.
 
-    Each cell gets its uncorrected and corrected p-values, and a direction when the difference
-    is significant after the correction over the comparisons of the column.
+    Each row is tested against every baseline listed before it (so a pair of rows is tested
+    once), on the queries of the column. The p-values are corrected over
+    ``spec.correction_family``: a column, a column group, or the whole table. Each tested cell
+    gets a :class:`Versus` per baseline: its p-values, a direction when significant after the
+    correction, the mean difference, and, when the spec asks, its bootstrap interval and its
+    win/tie/loss counts.
+
+    Returns:
+        The number of tests (the size of the table's family when it is ``"table"``).
+
+    Raises:
+        EvaluationError: ``spec.alpha`` outside (0, 1), or see
+            :func:`~rerank_bench.evaluation.significance.paired_tests`.
     """
-    comparisons = compare_to_baseline(
-        base,
-        others,
-        spec.test,
-        spec.correction,
-        spec.alpha,
-        spec.align,
-        spec.n_permutations,
-        spec.seed,
-        baseline,
-    )
-    for comparison in comparisons:
-        i = row_keys.index(comparison.system)
-        cells[i][j] = _replace(
-            cells[i][j],
-            direction=comparison.direction if comparison.significant else None,
-            p_value=comparison.result.p_value,
-            p_adjusted=comparison.p_adjusted,
+    check_alpha(spec.alpha)
+    baselines = spec.baselines
+    tests: list[_Test] = []
+    for j, column in enumerate(columns):
+        if column.efficiency:
+            continue
+        values = per_query[j]
+        for k, baseline in enumerate(baselines):
+            others = {r: v for r, v in values.items() if r not in baselines[: k + 1]}
+            if baseline not in values or not others:
+                continue
+            tested = paired_tests(
+                values[baseline],
+                others,
+                spec.test,
+                spec.align,
+                spec.n_permutations,
+                spec.seed,
+                baseline,
+            )
+            pairs = [pair for pair, _ in tested.values()]
+            cis = bootstrap_cis(pairs, spec.n_resamples, spec.seed, CI_LEVEL) if spec.ci else None
+            for index, (row, (pair, result)) in enumerate(tested.items()):
+                ci = (cis[index][1], cis[index][2]) if cis is not None else None
+                wtl = win_tie_loss(pair, spec.tie_tolerance) if spec.wtl else None
+                tests.append(_Test(row_keys.index(row), j, baseline, result, ci, wtl))
+    families: dict[object, list[int]] = {}
+    for index, test in enumerate(tests):
+        key = {"column": test.column, "group": columns[test.column].group, "table": None}
+        families.setdefault(key[spec.correction_family], []).append(index)
+    adjusted = [1.0] * len(tests)
+    for members in families.values():
+        corrected = correct([tests[m].result.p_value for m in members], spec.correction)
+        for member, p_adj in zip(members, corrected, strict=True):
+            adjusted[member] = p_adj
+    versus: dict[tuple[int, int], list[Versus]] = {}
+    for test, p_adj in zip(tests, adjusted, strict=True):
+        done = comparison(row_keys[test.row], test.result, p_adj, spec.alpha)
+        versus.setdefault((test.row, test.column), []).append(
+            Versus(
+                baseline=test.baseline,
+                p_value=test.result.p_value,
+                p_adjusted=p_adj,
+                direction=done.direction if done.significant else None,
+                mean_diff=test.result.mean_diff,
+                n_queries=test.result.n_queries,
+                ci=test.ci,
+                wtl=test.wtl,
+            )
         )
+    for (i, j), found in versus.items():
+        cells[i][j] = _replace(cells[i][j], versus=tuple(found))
+    return len(tests)
+
+
+def pool_columns(
+    row_keys: Sequence[str],
+    columns: Sequence[Column],
+    cells: Sequence[Sequence[Cell]],
+    per_query: Sequence[Mapping[str, Mapping[str, float]]],
+) -> tuple[list[Column], list[list[Cell]], list[Mapping[str, Mapping[str, float]]]]:
+    """Columns, cells and per-query values with a :data:`POOLED` column group appended.
+
+    Why: a claim "better across datasets" needs a test over every dataset's queries at once,
+    not only one per dataset. For each effectiveness metric, a row's pooled per-query values are
+    its values on every column group, concatenated (a query is named by its group and id, so
+    two datasets' ``q1`` stay two queries); the pooled value is their mean, so each query weighs
+    the same and a larger group weighs more. A row missing a group gets no pooled value; a
+    pooled cell has no spread over seeds (its per-query values are already seed means).
+
+    Raises:
+        ConfigError: a column group is already called :data:`POOLED`.
+    """
+    groups = list(dict.fromkeys(c.group for c in columns if not c.efficiency))
+    out_columns = list(columns)
+    out_cells = [list(row) for row in cells]
+    out_values = list(per_query)
+    if len(groups) < 2:
+        return out_columns, out_cells, out_values
+    if POOLED in groups:
+        raise ConfigError(
+            f"a column group is called {POOLED!r}, the name of the pooled group. Fix: rename "
+            "it, or leave out --pooled."
+        )
+    metrics = dict.fromkeys(c.metric for c in columns if not c.efficiency)
+    for metric in metrics:
+        js = [j for j, c in enumerate(columns) if c.metric == metric and not c.efficiency]
+        out_columns.append(replace(columns[js[0]], group=POOLED))
+        pooled: dict[str, dict[str, float]] = {}
+        for i, row in enumerate(row_keys):
+            if not all(row in per_query[j] for j in js):
+                out_cells[i].append(Cell(None))
+                continue
+            pooled[row] = {
+                f"{columns[j].group}\x1f{q}": v for j in js for q, v in per_query[j][row].items()
+            }
+            out_cells[i].append(
+                Cell(
+                    statistics.fmean(pooled[row].values()),
+                    n_runs=min(cells[i][j].n_runs for j in js),
+                    run_ids=tuple(dict.fromkeys(r for j in js for r in cells[i][j].run_ids)),
+                )
+            )
+        out_values.append(pooled)
+    return out_columns, out_cells, out_values
 
 
 def _replace(cell: Cell, **changes: object) -> Cell:

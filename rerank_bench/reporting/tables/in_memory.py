@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from rerank_bench.data.records import Run, Split
 from rerank_bench.errors import ConfigError
 from rerank_bench.evaluation.metrics import evaluate, metric_key
-from rerank_bench.evaluation.significance import CorrectionName, TestName
+from rerank_bench.evaluation.significance import CorrectionName, FamilyName, TestName
 from rerank_bench.reporting.tables.build import table_from_cells
 from rerank_bench.reporting.tables.labels import metric_label
 from rerank_bench.reporting.tables.model import Cell, Column, Table
@@ -28,7 +28,7 @@ __all__ = ["compare"]
 def compare(
     split: Split,
     runs: Mapping[str, Run],
-    baseline: str,
+    baseline: str | Sequence[str],
     metrics: Sequence[str] = DEFAULT_METRICS,
     test: TestName = "ttest",
     correction: CorrectionName = "holm",
@@ -36,6 +36,10 @@ def compare(
     *,
     n_permutations: int = 10_000,
     seed: int = 42,
+    family: FamilyName | None = None,
+    ci: bool = False,
+    n_resamples: int = 10_000,
+    wtl: bool = False,
 ) -> Table:
     """Evaluate runs on a split and test each against the baseline: a :class:`Table`.
 
@@ -45,38 +49,49 @@ def compare(
     Args:
         split: the judgments, at the split's relevance level (as the pipeline evaluates).
         runs: row name -> ranking, in display order (the baseline is shown first).
-        baseline: the row every other row is tested against.
+        baseline: the row every other row is tested against, or several (each row is tested
+            against the baselines listed before it; marks name them by letter).
         metrics: ranx metric names, one column each.
         test: ``"ttest"`` (paired t-test) or ``"fisher"`` (randomisation test).
-        correction: ``"holm"``, ``"bonferroni"`` or ``"none"``, over the comparisons of a column.
+        correction: ``"holm"``, ``"bonferroni"`` or ``"none"``, over each ``family``.
         alpha: family-wise significance level.
         n_permutations: permutations of the randomisation test.
-        seed: seed of the randomisation test.
+        seed: seed of the randomisation test and of the bootstrap.
+        family: what one correction covers (:attr:`TableSpec.family`).
+        ci: add each comparison's paired bootstrap 95% interval (the comparisons block).
+        n_resamples: bootstrap resamples.
+        wtl: add each comparison's per-query wins/ties/losses (the comparisons block).
 
     Returns:
         The table; render it with ``.to_markdown()`` or ``.render(fmt)``.
 
     Raises:
-        ConfigError: the baseline is not one of the runs.
+        ConfigError: a baseline is not one of the runs, or baselines are repeated.
         EvaluationError: a metric ranx does not know, or an invalid test, correction or alpha.
     """
-    if baseline not in runs:
-        raise ConfigError(
-            f"baseline {baseline!r} is not one of the runs ({', '.join(runs)}). Fix: pass the "
-            "name of one of them."
-        )
+    baselines = (baseline,) if isinstance(baseline, str) else tuple(baseline)
+    for one in baselines:
+        if one not in runs:
+            raise ConfigError(
+                f"baseline {one!r} is not one of the runs ({', '.join(runs)}). Fix: pass the "
+                "name of one of them."
+            )
     spec = TableSpec(
         columns="split",
         metrics=tuple(metrics),
-        baseline=baseline,
+        baseline=baselines,
         test=test,
         correction=correction,
         alpha=alpha,
         n_permutations=n_permutations,
         seed=seed,
+        family=family,
+        ci=ci,
+        n_resamples=n_resamples,
+        wtl=wtl,
         efficiency=(),
     )
-    rows = [baseline, *(name for name in runs if name != baseline)]
+    rows = [*baselines, *(name for name in runs if name not in baselines)]
     evaluations = {name: evaluate(split, runs[name], spec.metrics) for name in rows}
     columns = [Column(split.name, metric_key(m), metric_label(metric_key(m))) for m in spec.metrics]
     cells = [[Cell(evaluations[r].mean[m], n_runs=1) for m in spec.metrics] for r in rows]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rerank_bench.evaluation.significance import WinTieLoss
 from rerank_bench.reporting.tables import render as _render
 
-__all__ = ["Cell", "Column", "Table"]
+__all__ = ["Cell", "Column", "Table", "Versus"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,33 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Versus:
+    """A cell compared with one baseline: the test after its family's correction, and, when
+    asked, the effect size and the per-query counts.
+
+    Attributes:
+        baseline: row key of the baseline.
+        p_value: uncorrected p-value.
+        p_adjusted: p-value corrected over the family (see the table's footnote).
+        direction: ``"better"`` / ``"worse"`` when significant after the correction, else
+            ``None``.
+        mean_diff: mean per-query difference, row minus baseline.
+        n_queries: queries compared.
+        ci: the paired bootstrap interval of ``mean_diff`` (``TableSpec.ci``), else ``None``.
+        wtl: per-query wins, ties and losses (``TableSpec.wtl``), else ``None``.
+    """
+
+    baseline: str
+    p_value: float
+    p_adjusted: float
+    direction: str | None
+    mean_diff: float
+    n_queries: int
+    ci: tuple[float, float] | None = None
+    wtl: WinTieLoss | None = None
+
+
+@dataclass(frozen=True)
 class Cell:
     """One value of the table with what qualifies it.
 
@@ -41,9 +69,8 @@ class Cell:
         std: sample standard deviation over seeds (``None`` with fewer than two).
         n_runs: seeds (runs) averaged.
         rank: 1 for the best value of the column, 2 for the second, else ``None``.
-        direction: ``"better"`` / ``"worse"`` when significantly different from the baseline.
-        p_value: uncorrected p-value against the baseline.
-        p_adjusted: corrected p-value against the baseline.
+        versus: the comparisons with each baseline this row was tested against, in the order
+            of the table's baselines.
         run_ids: the MLflow runs behind the value.
     """
 
@@ -51,10 +78,23 @@ class Cell:
     std: float | None = None
     n_runs: int = 0
     rank: int | None = None
-    direction: str | None = None
-    p_value: float | None = None
-    p_adjusted: float | None = None
+    versus: tuple[Versus, ...] = ()
     run_ids: tuple[str, ...] = ()
+
+    @property
+    def direction(self) -> str | None:
+        """``"better"`` / ``"worse"`` when significantly different from the first baseline."""
+        return self.versus[0].direction if self.versus else None
+
+    @property
+    def p_value(self) -> float | None:
+        """Uncorrected p-value against the first baseline the row was tested against."""
+        return self.versus[0].p_value if self.versus else None
+
+    @property
+    def p_adjusted(self) -> float | None:
+        """Corrected p-value against the first baseline the row was tested against."""
+        return self.versus[0].p_adjusted if self.versus else None
 
 
 @dataclass(frozen=True)
@@ -70,7 +110,8 @@ class Table:
         caption: one sentence describing the table.
         notes: footnote sentences (significance test, correction, seeds, alignment).
         decimals: digits after the decimal point of effectiveness values.
-        baseline: row key of the baseline, if any.
+        baselines: row keys of the baselines, in order (their letters a, b, ... mark a table
+            with several); ``()`` for a table without significance marks.
         run_ids: every MLflow run behind the table.
     """
 
@@ -82,8 +123,13 @@ class Table:
     caption: str = ""
     notes: tuple[str, ...] = ()
     decimals: int = 4
-    baseline: str | None = None
+    baselines: tuple[str, ...] = ()
     run_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def baseline(self) -> str | None:
+        """Row key of the first baseline, if any (the only one of most tables)."""
+        return self.baselines[0] if self.baselines else None
 
     def to_markdown(self) -> str:
         """GitHub-flavoured Markdown (:func:`~rerank_bench.reporting.tables.render.to_markdown`)."""
