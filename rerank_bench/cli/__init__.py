@@ -18,6 +18,7 @@ __all__ = ["main"]
 _COMMANDS = {
     "table": "table",
     "reproduce": "reproduce",
+    "curve": "curve",
     "ui": "ui",
     "server": "server",
     "datasets": "datasets",
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
             "  rerank-bench run --multirun dataset=scifact,dl19 reranker=none,splade\n"
             "  rerank-bench run --help                           # every config group and option\n"
             "  rerank-bench table --experiment rerank-bench --format markdown\n"
+            "  rerank-bench curve helpdesk_curve                 # how much domain data pays off\n"
             "  rerank-bench ui\n"
             "  rerank-bench server --backend-store-uri postgresql+psycopg2://user:pw@db/mlflow"
         ),

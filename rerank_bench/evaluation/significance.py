@@ -52,6 +52,7 @@ __all__ = [
     "paired_test",
     "paired_tests",
     "paired_ttest",
+    "resample_counts",
     "win_tie_loss",
 ]
 
@@ -549,16 +550,25 @@ def _bootstrap_many(
     means = np.empty((n_resamples, k))
     for start in range(0, n_resamples, batch):
         size = min(batch, n_resamples - start)
-        indices = rng.integers(0, n, size=(size, n))
-        flat = (indices + n * np.arange(size)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=size * n).reshape(size, n)
-        means[start : start + size] = counts @ diffs / n
+        means[start : start + size] = resample_counts(rng, n, size) @ diffs / n
     tail = 50.0 * (1.0 - confidence)
     low, high = np.percentile(means, [tail, 100.0 - tail], axis=0)
     observed = diffs.mean(axis=0)
     return [
         (float(o), float(lo), float(hi)) for o, lo, hi in zip(observed, low, high, strict=True)
     ]
+
+
+def resample_counts(rng: np.random.Generator, n: int, n_resamples: int) -> np.ndarray:
+    """How often each of ``n`` items is drawn in each of ``n_resamples`` bootstrap resamples.
+
+    Resample ``r`` is ``rng.integers(0, n, size=n)`` (all resamples from one stream), turned
+    into counts per item (``resamples x n``), so a resampled mean is a matrix product rather
+    than a gather of ``n`` values per resample.
+    """
+    draws = rng.integers(0, n, size=(n_resamples, n))
+    flat = (draws + n * np.arange(n_resamples)[:, None]).ravel()
+    return np.bincount(flat, minlength=n_resamples * n).reshape(n_resamples, n)
 
 
 def win_tie_loss(

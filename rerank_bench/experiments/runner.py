@@ -304,6 +304,7 @@ def reproduce(
     force: bool = False,
     on_check: Callable[[Check], None] | None = None,
     reuse_any_commit: bool = False,
+    parent_run_id: str | None = None,
 ) -> ReproReport:
     """Run (or reuse) every cell of ``spec`` and check it against the expected values.
 
@@ -316,6 +317,8 @@ def reproduce(
         on_check: called with each check as soon as it is known (for live output).
         reuse_any_commit: reuse a finished run of the same job on the same data made by any
             clean commit or package version (not only the running code's).
+        parent_run_id: nest the cells that run under this (open) run, which the caller closes;
+            ``None``: a parent run of the reproduction's own, opened when a cell first runs.
 
     Returns:
         The report; :attr:`ReproReport.failed` tells whether any check failed.
@@ -335,7 +338,7 @@ def reproduce(
     checks: list[Check] = []
     run_ids: dict[tuple[str, str], str] = {}
     reused: set[tuple[str, str]] = set()
-    parent = _Parent(tracking_uri, spec)
+    parent = _Parent(tracking_uri, spec, parent_run_id)
     with parent:
         for cell in plan(spec, condition, code):
             key = (cell.condition.name, cell.dataset)
@@ -367,13 +370,15 @@ def reproduce(
 
 class _Parent:
     """The reproduction's parent run, opened when its first cell runs (a reproduction that
-    reuses every cell makes none) and closed FINISHED, or FAILED when a cell raised."""
+    reuses every cell makes none) and closed FINISHED, or FAILED when a cell raised; or the
+    caller's parent, which the caller closes."""
 
-    def __init__(self, tracking_uri: str, spec: ExperimentSpec) -> None:
+    def __init__(self, tracking_uri: str, spec: ExperimentSpec, given: str | None) -> None:
         from rerank_bench.tracking.writer import resolve_tracking_uri
 
         self.tracking_uri, self.spec = resolve_tracking_uri(tracking_uri), spec
-        self._id: str | None = None
+        self._id: str | None = given
+        self._owned = given is None
 
     def run_id(self) -> str:
         if self._id is None:
@@ -389,7 +394,7 @@ class _Parent:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if self._id is not None:
+        if self._id is not None and self._owned:
             from rerank_bench.tracking.parents import close_parent
 
             close_parent(self.tracking_uri, self._id, failed=kind is not None)

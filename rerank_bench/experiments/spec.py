@@ -134,21 +134,32 @@ def find_spec(name: str, root: str | Path | None = None) -> Path:
     Raises:
         ConfigError: not found; the message lists the experiments that exist.
     """
+    return find_experiment_file(name, "spec.yaml", "experiment spec", root)
+
+
+def find_experiment_file(
+    name: str, filename: str, what: str, root: str | Path | None = None
+) -> Path:
+    """``<experiment>/<filename>`` of an experiment given by name, folder or file.
+
+    Raises:
+        ConfigError: not found; the message lists the experiments that have such a file.
+    """
     direct = Path(name)
     if direct.is_file():
         return direct
-    if (direct / "spec.yaml").is_file():
-        return direct / "spec.yaml"
+    if (direct / filename).is_file():
+        return direct / filename
     roots = (
         [Path(root)] if root else [Path("experiments"), Path(__file__).parents[2] / "experiments"]
     )
     for folder in roots:
-        if (folder / name / "spec.yaml").is_file():
-            return folder / name / "spec.yaml"
-    known = sorted({p.parent.name for folder in roots for p in folder.glob("*/spec.yaml")})
+        if (folder / name / filename).is_file():
+            return folder / name / filename
+    known = sorted({p.parent.name for folder in roots for p in folder.glob(f"*/{filename}")})
     raise ConfigError(
-        f"no experiment spec {name!r} (looked for {name}/spec.yaml under "
-        f"{[str(r) for r in roots]}); experiments: {known}."
+        f"no {what} {name!r} (looked for {name}/{filename} under "
+        f"{[str(r) for r in roots]}); experiments with one: {known}."
     )
 
 

@@ -171,6 +171,9 @@ class RerankDataModule(pl.LightningDataModule):
         max_dev_queries: cap on the number of dev queries (validation costs a forward per pair).
         dev_depth: first-stage documents per dev query that validation re-ranks.
         max_train_queries: keep at most this many training queries (demos, tests); ``None``: all.
+        train_fraction: keep this share of the training queries (at least one), a seeded sample
+            (learning curves: how much domain data until fine-tuning pays off); ``None``: all.
+            With ``max_train_queries`` too, the smaller of the two.
         shuffle: shuffle groups each epoch.
         num_workers: DataLoader workers.
         seed: the experiment seed.
@@ -201,6 +204,7 @@ class RerankDataModule(pl.LightningDataModule):
         max_dev_queries: int | None = 100,
         dev_depth: int = 50,
         max_train_queries: int | None = None,
+        train_fraction: float | None = None,
         shuffle: bool = True,
         num_workers: int = 0,
         seed: int = 42,
@@ -239,6 +243,12 @@ class RerankDataModule(pl.LightningDataModule):
         self.max_dev_queries = max_dev_queries
         self.dev_depth = dev_depth
         self.max_train_queries = max_train_queries
+        if train_fraction is not None and not 0.0 < train_fraction <= 1.0:
+            raise ConfigError(
+                f"train_fraction must be in (0, 1], got {train_fraction}. Fix: e.g. "
+                "train.train_fraction=0.25 for a quarter of the training queries."
+            )
+        self.train_fraction = train_fraction
         self.shuffle = shuffle
         self.num_workers = num_workers
         self.seed = seed
@@ -277,9 +287,10 @@ class RerankDataModule(pl.LightningDataModule):
         check_labels(labels, f"labels of split {self.train_split!r} from {self.label_source!r}")
         positives = self._positives(queries, labels)
         train_ids, dev_ids = self._split_queries(sorted(positives))
-        if self.max_train_queries is not None:
+        kept = self._kept_train_queries(len(train_ids))
+        if kept < len(train_ids):
             keep = np.random.default_rng((self.seed, 1)).permutation(len(train_ids))
-            train_ids = sorted(train_ids[i] for i in keep[: self.max_train_queries])
+            train_ids = sorted(train_ids[i] for i in keep[:kept])
         self.train_queries = {qid: queries[qid] for qid in train_ids}
         if self.dev_split is None or self.dev_from_labels:
             self.dev_queries = {qid: queries[qid] for qid in dev_ids}
@@ -375,6 +386,13 @@ class RerankDataModule(pl.LightningDataModule):
                 f"label source."
             )
         return positives
+
+    def _kept_train_queries(self, n: int) -> int:
+        """How many of ``n`` training queries ``max_train_queries`` and ``train_fraction`` keep."""
+        kept = n if self.max_train_queries is None else min(n, self.max_train_queries)
+        if self.train_fraction is not None:
+            kept = min(kept, max(1, round(self.train_fraction * n)))
+        return kept
 
     def _split_queries(self, ids: list[str]) -> tuple[list[str], list[str]]:
         if self.dev_split is not None and self.dev_from_labels:

@@ -213,6 +213,8 @@ class TrainChain:
         dev_fraction, max_dev_queries, dev_depth: the dev set (held out of training when the
             dataset has no dev split) and how many first-stage candidates per dev query.
         max_train_queries: cap on training queries (demos, tests).
+        train_fraction: share of the training queries to train on, a seeded sample (learning
+            curves); ``None``: all.
         trainer: the Lightning hardware settings of every stage.
         seed: overrides the experiment seed when set.
         resume: continue a stage from its ``last.ckpt`` and reuse finished stages.
@@ -234,6 +236,7 @@ class TrainChain:
     max_dev_queries: int | None = 100
     dev_depth: int = 50
     max_train_queries: int | None = None
+    train_fraction: float | None = None
     trainer: TrainerSettings = field(default_factory=TrainerSettings)
     seed: int | None = None
     resume: bool = True
@@ -274,6 +277,8 @@ class TrainChain:
                    "log_every_n_steps"}
         data = {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name not in ignored}
         data["precision"] = self.trainer.precision  # bf16 training changes the weights
+        if self.train_fraction is None:  # added later: at its default, earlier caches stay valid
+            del data["train_fraction"]
         return data
 
 

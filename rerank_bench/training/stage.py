@@ -254,6 +254,7 @@ def _datamodule(
         max_dev_queries=chain.max_dev_queries,
         dev_depth=chain.dev_depth,
         max_train_queries=chain.max_train_queries,
+        train_fraction=chain.train_fraction,
         shuffle=chain.shuffle,
         num_workers=chain.num_workers,
         seed=chain.seed if chain.seed is not None else data.seed,
