@@ -7,14 +7,14 @@ Each measured variant runs in its own spawned process so that its peak resident 
 from __future__ import annotations
 
 import multiprocessing as mp
-import platform
-import resource
 import time
 from collections.abc import Callable
 from typing import Any
 
 from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
+
+from rerank_bench.machine import cpu_model, peak_mb, reset_peak
 
 __all__ = ["cpu_model", "device_type", "gpu_peak_mb", "isolated", "load_dataset", "peak_mb",
            "reset_peak", "rss_mb"]
@@ -36,29 +36,8 @@ def _child(queue: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     queue.put((result, seconds, peak_mb()))
 
 
-def peak_mb() -> float:
-    """This process's peak resident memory in MB since it started or since :func:`reset_peak`.
-
-    Linux's ``VmHWM``, not ``ru_maxrss``: the latter survives ``execve``, so a spawned child
-    would report its parent's peak whenever that was larger.
-    """
-    try:
-        with open("/proc/self/status", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def reset_peak() -> None:
-    """Start :func:`peak_mb` afresh from the current RSS (Linux >= 4.0; elsewhere a no-op)."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:
-            f.write("5")
-    except OSError:
-        pass
 
 
 def isolated(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
@@ -95,16 +74,6 @@ def gpu_peak_mb(device: str) -> float | None:
     return torch.cuda.max_memory_allocated() / 2**20
 
 
-def cpu_model() -> str:
-    """The CPU's model name, printed beside every figure (sessions land on different CPUs)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def rss_mb() -> float:

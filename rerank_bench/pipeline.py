@@ -211,9 +211,11 @@ class _Training:
 
     result: Any  # training.chain.ChainResult (training imports torch: loaded only when used)
     scored: Any  # training.stage.TrainedModel
+    precision: str  # what the chain trained in on this machine (train.trainer.precision: auto)
 
 
 def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever) -> _Training:
+    from rerank_bench.inference.device import training_precision
     from rerank_bench.training.chain import train_chain
     from rerank_bench.training.settings import TrainChain
     from rerank_bench.training.stage import TrainingData
@@ -241,7 +243,8 @@ def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever)
             f"{scored.stage!r} trains a {scored.kind}. Fix: pick a recipe (train=...) or a "
             f"stage (score_with=<name>) of that kind."
         )
-    return _Training(result, scored)
+    return _Training(result, scored,
+                     training_precision(chain.trainer.precision, chain.trainer.accelerator))
 
 
 def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str) -> Reranker | None:
@@ -336,12 +339,12 @@ def run(cfg: DictConfig) -> RunResult:
         _log_costs(retriever)
         if training is not None:
             _log_training(training, cfg.tracking)
-        final = first
+        final, rerank_stats = first, None
         if reranker is not None:
             log_params_once({"fingerprint.reranker": json.dumps(reranker.cache_key())})
             try:
-                final = _rerank(reranker, dataset, split.queries, first, training, fused,
-                                cfg, retriever, timings)
+                final, rerank_stats = _rerank(reranker, dataset, split.queries, first,
+                                              training, fused, cfg, retriever, timings)
             except DryRunStop as stop:
                 _log_dry_run(stop)
                 mlflow.end_run()  # an estimate is a finished run, not a failed one
@@ -372,7 +375,10 @@ def run(cfg: DictConfig) -> RunResult:
         if cfg.tracking.get("plots", True) and (reranker is not None or training is not None):
             _log_plots(out / "plots", system, retriever.name, final_eval, base_eval, training,
                        reranker is not None)
-        _log_metrics(final_eval, base_eval, timings, n_pairs, len(split.queries), reranker)
+        _log_metrics(final_eval, base_eval, timings, n_pairs, len(split.queries), reranker,
+                     rerank_stats)
+        _log_serving(cfg, retriever, reranker, training, fused, dataset.corpus, split.queries,
+                     first)
 
     return RunResult(
         run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings
@@ -449,6 +455,9 @@ def _log_training(training: _Training, tracking: DictConfig) -> None:
         log_stage(stage, trained.kind, trained.folder, trained.path, summary.best,
                   summary.first_stage, summary.seconds, summary.collapsed, trained.reused,
                   summary.truncation, summary.continuous)
+    minutes = sum(trained.summary.seconds for trained in training.result.models.values()) / 60
+    mlflow.log_metric("train_minutes", minutes)  # the recorded time, also of a cached training
+    mlflow.set_tag("train_precision", training.precision)
     scored = training.scored
     log_collapse(scored.summary.collapsed, scored.summary.collapse_reason)
     log_model(scored.path)
@@ -469,13 +478,23 @@ def _rerank(
     cfg: DictConfig,
     retriever: Retriever,
     timings: dict[str, float],
-) -> Run:
-    """Re-rank ``first``; with ``fused`` members, fuse at weights tuned on the training's dev."""
+) -> tuple[Run, tuple[int, int] | None]:
+    """Re-rank ``first``; with ``fused`` members, fuse at weights tuned on the training's dev.
+
+    Returns:
+        The run, and ``(pairs scored, pairs read from the score cache)`` by the timed re-ranking
+        alone (``None`` for a re-ranker without a score cache): the dev scoring of fusion
+        tuning, after it, is not part of ``timings["rerank"]`` and must not count as throughput.
+    """
+    before = reranker.score_stats()
     start = time.perf_counter()
     reranked = reranker.rerank(dataset.corpus, queries, first)
     timings["rerank"] = time.perf_counter() - start
+    after = reranker.score_stats()  # a cache opens on the first call: None before it
+    scored_before, cached_before = before or (0, 0)
+    stats = None if after is None else (after[0] - scored_before, after[1] - cached_before)
     if not fused or training is None:
-        return reranked
+        return reranked, stats
     start = time.perf_counter()
     members = [_member(m, training, retriever) for m in fused]
     dev = training.scored.dev
@@ -497,7 +516,7 @@ def _rerank(
     test_runs = [restrict(reranked, candidates)]
     test_runs += [_scores(m, dataset.corpus, queries, candidates) for m in members]
     timings["fusion"] = time.perf_counter() - start
-    return merge_reranked(first, tuned.apply(test_runs))
+    return merge_reranked(first, tuned.apply(test_runs)), stats
 
 
 def _member(name: str, training: _Training, retriever: Retriever) -> Reranker | None:
@@ -579,6 +598,28 @@ def _log_plots(folder: Path, system: str, first_stage: str, final: Evaluation,
         mlflow.log_artifacts(str(folder), "plots")
 
 
+def _log_serving(
+    cfg: DictConfig, retriever: Retriever, reranker: Reranker | None,
+    training: _Training | None, fused: tuple[str, ...], corpus: Corpus, queries: Queries,
+    first: Run,
+) -> None:
+    """The system's serving cost (:mod:`rerank_bench.serving`): ``serving.queries`` test queries
+    timed one at a time through the first stage, the re-ranker and its fusion members."""
+    from rerank_bench.serving import serving_cost
+
+    rerankers = [] if reranker is None else [reranker]
+    if training is not None:
+        rerankers += [m for m in (_member(n, training, retriever) for n in fused) if m is not None]
+    cost = serving_cost(retriever, rerankers, corpus, queries, first, int(cfg.k),
+                        int(cfg.serving.queries), int(cfg.serving.warmup))
+    mlflow.log_metrics(cost.metrics())
+    mlflow.set_tags(cost.tags())
+    if cost.latencies_ms:
+        log.info("serving: %d queries one at a time on %s, p50 %.1f ms, p95 %.1f ms",
+                 len(cost.latencies_ms), cost.machine, cost.percentile_ms(50),
+                 cost.percentile_ms(95))
+
+
 def _log_truncation(stage: object) -> None:
     """Log how many queries and documents a model's window cut (one summary per stage)."""
     summary = getattr(stage, "truncation_summary", None)
@@ -593,14 +634,16 @@ def _log_metrics(
     n_pairs: int,
     n_queries: int,
     reranker: Reranker | None,
+    stats: tuple[int, int] | None,
 ) -> None:
+    """Effectiveness, timings and throughput; ``stats``: ``(pairs scored, pairs cached)`` by
+    the timed re-ranking (:func:`_rerank`), so that cached pairs never count as throughput."""
     values = {metric_key(m): v for m, v in final.mean.items()}
     if reranker is not None:
         values.update({f"first_stage_{metric_key(m)}": v for m, v in base.mean.items()})
     values.update({f"time_{stage}_s": s for stage, s in timings.items()})
     if timings.get("first_stage"):
         values["queries_per_s_first_stage"] = n_queries / timings["first_stage"]
-    stats = reranker.score_stats() if reranker is not None else None
     scored = n_pairs if stats is None else stats[0]
     if stats is not None:
         values["rerank_pairs_scored"], values["rerank_pairs_cached"] = stats

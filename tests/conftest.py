@@ -19,6 +19,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 # ranx compiles numba kernels on first use; keep the cache in the project, not in site-packages.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO_ROOT / ".cache" / "numba"))
+# Runs time no serving cost unless a test asks (serving.queries=N): the timing adds seconds to
+# every pipeline run and tests/test_serving.py covers it.
+os.environ.setdefault("RERANK_BENCH_SERVING_QUERIES", "0")
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,10 @@ import pytest
 from _neural_helpers import tiny_bert
 from mlflow.tracking import MlflowClient
 
+from rerank_bench.data.io import read_trec_run
 from rerank_bench.errors import ConfigError
 from rerank_bench.pipeline import RUN_ID_FILE, run_overrides
+from rerank_bench.tracking.names import FIRST_STAGE_RUN_ARTIFACT
 
 
 @pytest.fixture()
@@ -118,6 +120,12 @@ def test_finetuned_on_log_labels_trains_and_evaluates_in_one_run(home: Path, tin
     for metric in ("rank/val/ndcg_at_10_float", "rank/val/ece", "rank/val/brier",
                    "rank/best_val/ndcg_at_10_float", "rank/best_val/ece", "rank/best_val/brier"):
         assert 0.0 <= run.data.metrics[metric] <= 1.0, metric
+    # throughput counts the timed re-ranking of the test queries, not fusion's dev scoring
+    first = read_trec_run(result.output_dir / FIRST_STAGE_RUN_ARTIFACT)
+    depth = int(run.data.params["reranker.depth"])
+    pairs = sum(min(len(docs), depth) for docs in first.values())
+    counted = run.data.metrics["rerank_pairs_scored"] + run.data.metrics["rerank_pairs_cached"]
+    assert counted == pairs
     assert run.data.tags["status_collapse"] in {"true", "false"}  # of the fusion...
     assert run.data.tags["model_alone_collapsed"] in {"true", "false"}  # ...and of the model
     collapsed = (run.data.metrics["fusion/dev/ndcg_at_10"]

@@ -135,7 +135,8 @@ def test_null_budgets_of_a_trained_reranker_are_the_trained_ones(
     cfg = _compose([f"reranker={choice}", "reranker.inference.precision=bf16"])
     scored = SimpleNamespace(path=tmp_path, kind=kind, max_length=budgets[0],
                              query_max_length=budgets[1])
-    reranker = _reranker(cfg, _Training(result=None, scored=scored), tmp_path, "unused")
+    training = _Training(result=None, scored=scored, precision="32-true")
+    reranker = _reranker(cfg, training, tmp_path, "unused")
     assert _budgets(reranker) == expected
     assert _settings(reranker).precision == "bf16"  # the rest of the node is kept
     member = reranker_for(kind, str(tmp_path), *budgets)  # a fused member or a teacher
@@ -145,7 +146,8 @@ def test_null_budgets_of_a_trained_reranker_are_the_trained_ones(
 def test_a_memory_keeps_its_own_budget(memory: Path, tmp_path: Path) -> None:
     cfg = _compose(["reranker=log_memory"])
     scored = SimpleNamespace(path=memory, kind="memory", max_length=64, query_max_length=64)
-    reranker = _reranker(cfg, _Training(result=None, scored=scored), tmp_path, "unused")
+    training = _Training(result=None, scored=scored, precision="32-true")
+    reranker = _reranker(cfg, training, tmp_path, "unused")
     assert isinstance(reranker, LogMemoryReranker) and _budgets(reranker) == (32, None)
 
 
@@ -173,3 +175,20 @@ def test_a_model_folder_is_scored_with_the_budgets_it_records(
     unrecorded = tiny_bert(tmp_path / "plain")  # a hub model or an older folder: the defaults
     cfg = _compose(["reranker=cross_encoder", f"reranker.model={unrecorded}"])
     assert _budgets(_reranker(cfg, None, tmp_path, "unused")) == (256, 64)
+
+
+def test_auto_precision_is_what_this_machine_trains_in_and_keys_the_cache() -> None:
+    """``precision: auto`` resolves once per machine (bf16 only where it is native: emulated
+    bf16 trains ~14x slower than fp32) and the resolved value, not "auto", keys the cache."""
+    from rerank_bench.inference.device import native_bf16, training_precision
+
+    resolved = "bf16-mixed" if native_bf16("cpu") else "32-true"
+    assert training_precision("auto", "cpu") == resolved
+    assert training_precision("bf16-mixed", "cpu") == "bf16-mixed"  # as asked: never overruled
+    chains = {
+        value: instantiate(_compose(["train=bi_encoder", f"train.trainer.precision={value}"])
+                           .train)
+        for value in ("auto", resolved)
+    }
+    assert chains["auto"].trainer.precision == "auto"
+    assert chains["auto"].data_fingerprint() == chains[resolved].data_fingerprint()

@@ -70,6 +70,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="latency/throughput metrics shown when logged ('' for none)",
     )
     p.add_argument(
+        "--cost",
+        action="store_true",
+        help="add the serving cost each run measured: p50/p95 ms per query (first stage + "
+        "re-rank, one query at a time), pairs/s, peak MB, training minutes, estimated $ per "
+        "1,000 queries of paid API stages; the footnote names the machine and the prices' date",
+    )
+    p.add_argument(
+        "--plot-frontier",
+        default=None,
+        metavar="PATH",
+        help="also write the Pareto frontier of the first metric against ms/query and $/1k "
+        "queries to PATH (implies --cost)",
+    )
+    p.add_argument(
         "--baseline",
         default=None,
         help="row(s) to test the others against, comma-separated (bm25,minilm): with several, "
@@ -156,11 +170,22 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
+def _efficiency(args: argparse.Namespace) -> list[str]:
+    """``--efficiency``, then the cost columns when ``--cost`` or ``--plot-frontier`` asks."""
+    from rerank_bench.serving import COST_METRICS
+
+    chosen = _split(args.efficiency)
+    if args.cost or args.plot_frontier:
+        chosen += [key for key in COST_METRICS if key not in chosen]
+    return chosen
+
+
 def run(args: argparse.Namespace) -> int:
     """Build, render and write the table (and plots); 2 on a user error."""
     from rerank_bench.reporting.plots import write_table_plots
     from rerank_bench.reporting.runs import RunStore
     from rerank_bench.reporting.tables import TableSpec, tabulate
+    from rerank_bench.reporting.tables.frontier_plot import plot_frontier
     from rerank_bench.reporting.tables.wtl_plot import plot_win_tie_loss
 
     try:
@@ -181,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
             align=args.align,
             n_permutations=args.permutations,
             seed=args.seed,
-            efficiency=_split(args.efficiency),
+            efficiency=_efficiency(args),
             row_order=_split(args.order),
             decimals=args.decimals,
             caption=args.caption,
@@ -200,6 +225,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"plot: {path}", file=sys.stderr)
         if args.plot_wtl:
             print(f"plot: {plot_win_tie_loss(table, args.plot_wtl)}", file=sys.stderr)
+        if args.plot_frontier:
+            print(f"plot: {plot_frontier(table, args.plot_frontier)}", file=sys.stderr)
     except RerankBenchError as exc:
         print(f"rerank-bench table: error: {exc}", file=sys.stderr)
         return 2

@@ -16,31 +16,37 @@ import os
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rerank_bench.data.io import atomic_write
 from rerank_bench.experiments.runner import CONDITION_TAG, ReproReport
+from rerank_bench.machine import cpu_model
 from rerank_bench.tracking.writer import mask_password
 
-__all__ = ["machine_info", "machine_line", "results_markdown", "write_results"]
+if TYPE_CHECKING:
+    from rerank_bench.reporting.tables import Table
+
+__all__ = [
+    "FRONTIER_FILE",
+    "machine_info",
+    "machine_line",
+    "results_markdown",
+    "results_table",
+    "write_results",
+]
+
+FRONTIER_FILE = "frontier.png"
+"""The quality/cost frontier written beside RESULTS.md by a spec with ``cost: true``."""
 
 
 def machine_info() -> dict[str, str]:
     """CPU model, cores, torch and Python versions, platform and date (UTC) of this machine."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     try:
         torch_version = importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
         torch_version = "not installed"
     return {
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "cores": str(os.cpu_count()),
         "torch": torch_version,
         "python": platform.python_version(),
@@ -59,10 +65,12 @@ def machine_line(machine: dict[str, str] | None = None) -> str:
     )
 
 
-def results_markdown(report: ReproReport) -> str:
-    """The RESULTS.md text: paper table, checks, MLflow run ids, commit and machine."""
+def results_table(report: ReproReport) -> Table:
+    """The paper table of a reproduction: a row per condition, tested against the spec's
+    baselines, with the serving cost columns when the spec asks (``cost: true``)."""
     from rerank_bench.reporting.runs import RunStore
-    from rerank_bench.reporting.tables import build_table
+    from rerank_bench.reporting.tables import DEFAULT_EFFICIENCY, build_table
+    from rerank_bench.serving import COST_METRICS
 
     spec = report.spec
     store = RunStore(report.tracking_uri)
@@ -73,7 +81,7 @@ def results_markdown(report: ReproReport) -> str:
         _with_condition(by_id[run_id], condition)
         for (condition, _), run_id in report.run_ids.items()
     ]
-    table = build_table(
+    return build_table(
         keyed,
         store.per_query,
         rows=f"tags.{CONDITION_TAG}",
@@ -86,7 +94,21 @@ def results_markdown(report: ReproReport) -> str:
         row_labels={c.name: c.display for c in spec.conditions},
         caption=" ".join(spec.description.split()),
         row_header="System",
+        efficiency=(*DEFAULT_EFFICIENCY, *COST_METRICS) if spec.cost else DEFAULT_EFFICIENCY,
     )
+
+
+def results_markdown(report: ReproReport, table: Table | None = None,
+                     frontier: bool = False) -> str:
+    """The RESULTS.md text: paper table (:func:`results_table` unless given), the frontier
+    plot's link (``frontier``: :data:`FRONTIER_FILE` was written beside it), checks, MLflow run
+    ids, commit and machine."""
+    from rerank_bench.reporting.runs import RunStore
+
+    spec = report.spec
+    store = RunStore(report.tracking_uri)
+    by_id = {run_id: store.get(run_id) for run_id in report.run_ids.values()}
+    table = table or results_table(report)
     machine = machine_info()
     lines = [
         f"# {spec.name}: results",
@@ -104,6 +126,16 @@ def results_markdown(report: ReproReport) -> str:
         "",
         table.to_markdown().rstrip(),
         "",
+    ]
+    if frontier:
+        lines += [
+            "## Quality against serving cost",
+            "",
+            f"![{spec.metrics[0] if spec.metrics else 'quality'} against ms/query and $ per "
+            f"1,000 queries, Pareto frontier in red]({FRONTIER_FILE})",
+            "",
+        ]
+    lines += [
         "## Checks against the expected values",
         "",
         "| Condition | Dataset | Metric | Expected | Got | Δ | Tolerance (ok / okish) | Verdict |",
@@ -236,9 +268,17 @@ def _with_condition(run: Any, condition: str) -> Any:
 
 
 def write_results(report: ReproReport, path: str | Path | None = None) -> Path:
-    """Write RESULTS.md (atomically) beside the spec, or at ``path``."""
+    """Write RESULTS.md (atomically) beside the spec, or at ``path``; with the spec's ``cost``,
+    the frontier plot beside it (when some run measured its serving cost)."""
+    from rerank_bench.reporting.tables.cost import LATENCY, frontier_points
+    from rerank_bench.reporting.tables.frontier_plot import plot_frontier
+
     target = Path(path) if path is not None else report.spec.path.parent / "RESULTS.md"
-    text = results_markdown(report)
+    table = results_table(report)
+    frontier = report.spec.cost and bool(frontier_points(table, LATENCY))
+    if frontier:
+        plot_frontier(table, target.parent / FRONTIER_FILE)
+    text = results_markdown(report, table, frontier)
     with atomic_write(target) as handle:
         handle.write(text)
     return target

@@ -34,6 +34,7 @@ _SPEC_KEYS = {
     "showcase",
     "showcase_depth",
     "subsets",
+    "cost",
 }
 _CONDITION_KEYS = {"name", "display", "overrides", "expected", "tolerance"}
 
@@ -93,6 +94,9 @@ class ExperimentSpec:
         showcase_depth: how many top documents it shows.
         subsets: dataset -> subset label -> file of query ids (one per line; ``pkg:`` paths
             allowed): RESULTS.md adds each condition's mean metrics on each subset.
+        cost: RESULTS.md adds each run's serving cost as columns
+            (:data:`~rerank_bench.serving.COST_METRICS`) and the quality/cost frontier
+            (``frontier.png`` beside it).
     """
 
     name: str
@@ -109,6 +113,7 @@ class ExperimentSpec:
     showcase: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     showcase_depth: int = 3
     subsets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    cost: bool = False
 
     def condition(self, name: str) -> Condition:
         """The condition called ``name``.
@@ -239,6 +244,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
                 data.get("subsets", {}), "subsets", set(data.get("subsets") or {})
             ).items()
         },
+        cost=where.boolean(data.get("cost", False), "cost"),
     )
 
 
@@ -285,6 +291,11 @@ class _Where:
             if "=" not in override:
                 raise self.fail(key, f"{override!r} is not a Hydra override (key=value).")
         return overrides
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, found {value!r}.")
+        return value
 
     def number(self, value: Any, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):

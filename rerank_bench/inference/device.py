@@ -13,7 +13,11 @@ import torch
 
 from rerank_bench.errors import ConfigError
 
-__all__ = ["autocast", "resolve_devices"]
+__all__ = ["AUTO_PRECISION", "autocast", "native_bf16", "resolve_devices", "training_precision"]
+
+AUTO_PRECISION = "auto"
+"""A training precision (``train.trainer.precision``) resolved per machine by
+:func:`training_precision`."""
 
 
 def resolve_devices(device: str) -> list[torch.device]:
@@ -65,3 +69,27 @@ def autocast(device: torch.device, precision: str) -> Iterator[None]:
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     with torch.autocast(device_type=device.type, dtype=dtype):
         yield
+
+
+def native_bf16(accelerator: str) -> bool:
+    """Whether ``accelerator`` (Lightning's: ``auto``, ``cpu``, ``gpu``, ``cuda``) computes bf16
+    natively: a CUDA GPU that supports it, or a CPU with AVX512-BF16 or AMX tiles."""
+    on_gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
+    if on_gpu:
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch's own CPU probes
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def training_precision(precision: str, accelerator: str) -> str:
+    """The Lightning precision a training runs in: :data:`AUTO_PRECISION` is ``bf16-mixed``
+    where bf16 is native (:func:`native_bf16`), else ``32-true``; any other value as given.
+
+    Why: bf16 autocast without native kernels is emulated, and slower than fp32 by an order of
+    magnitude (measured: 72 s against 5.1 s per MiniLM training step of 32 x 128 tokens on an
+    AVX2-only EPYC), while with AMX it trains 1.6x faster. The precision used is part of a
+    trained model's fingerprint, so each machine caches what it trained.
+    """
+    if precision != AUTO_PRECISION:
+        return precision
+    return "bf16-mixed" if native_bf16(accelerator) else "32-true"

@@ -61,6 +61,7 @@ class ApiReranker(Reranker):
         max_batch_tokens: estimated (query + document) tokens per request; ``None`` for none.
         price_per_1m_tokens: USD per million tokens (Voyage).
         price_per_1k_search_units: USD per thousand search units (Cohere).
+        price_date: when the prices were read off the provider's list (shown with estimates).
         dry_run: estimate and stop with :class:`DryRunStop` instead of sending requests.
     """
 
@@ -77,9 +78,11 @@ class ApiReranker(Reranker):
         max_batch_tokens: int | None = None,
         price_per_1m_tokens: float = 0.0,
         price_per_1k_search_units: float = 0.0,
+        price_date: str | None = None,
         dry_run: bool = False,
     ) -> None:
         super().__init__(depth=depth)
+        self.price_date = price_date
         self.name = name
         self.provider = get_provider(provider)
         if self.provider.rerank_path is None:
@@ -183,15 +186,27 @@ class ApiReranker(Reranker):
             for batch in make_batches(counts, self.max_documents, self.max_batch_tokens)
         ]
 
+    def _billed(self, query: str, docs: Sequence[str]) -> tuple[int, int]:
+        """``(estimated tokens, search units)`` one request of ``query`` over ``docs`` bills:
+        Voyage counts the query once per document, Cohere a unit per 100 documents."""
+        tokens = estimate_tokens(query) * len(docs) + sum(estimate_tokens(d) for d in docs)
+        if self.provider.name != "cohere":
+            return tokens, 0
+        return tokens, math.ceil(len(docs) / _DOCS_PER_SEARCH_UNIT)
+
     def _estimate(self, jobs: list[_Job], texts: dict[str, str]) -> None:
-        tokens = sum(
-            estimate_tokens(job.query) * len(job.doc_shas)
-            + sum(estimate_tokens(texts[d]) for d in job.doc_shas)
-            for job in jobs
-        )
-        units = sum(math.ceil(len(job.doc_shas) / _DOCS_PER_SEARCH_UNIT) for job in jobs)
-        billed_units = units if self.provider.name == "cohere" else 0
-        self.meter.add_estimate(tokens=tokens, requests=len(jobs), search_units=billed_units)
+        billed = [self._billed(job.query, [texts[d] for d in job.doc_shas]) for job in jobs]
+        self.meter.add_estimate(tokens=sum(t for t, _ in billed), requests=len(jobs),
+                                search_units=sum(u for _, u in billed))
+
+    def usd_per_1k_queries(
+        self, queries: Sequence[str], candidates: Sequence[Sequence[str]]
+    ) -> float:
+        """The estimated price of re-ranking 1,000 queries like ``queries``, each over its
+        ``candidates`` (one request per query, cache ignored), at the configured list price."""
+        billed = [self._billed(q, docs) for q, docs in zip(queries, candidates, strict=True)]
+        usd = self.meter.prices.usd(sum(t for t, _ in billed), sum(u for _, u in billed))
+        return 1000 * usd / max(len(queries), 1)
 
     def _run(
         self,

@@ -18,12 +18,13 @@ from rerank_bench.inference import RANKER_DEFAULTS, InferenceSettings, ScoreCach
 from rerank_bench.inference.engine import Pooling
 from rerank_bench.progress import Progress
 from rerank_bench.reranking.base import Reranker
+from rerank_bench.reranking.two_tower import TwoTower
 from rerank_bench.retrieval.dense import DenseEncoder
 
 __all__ = ["BiEncoderReranker"]
 
 
-class BiEncoderReranker(Reranker):
+class BiEncoderReranker(TwoTower, Reranker):
     """Re-rank the top ``depth`` by cosine similarity (inner product of normalised vectors).
 
     Args mirror :class:`DenseEncoder` (``inference.max_length`` is the passage budget,
@@ -76,7 +77,13 @@ class BiEncoderReranker(Reranker):
             ud, d_index = np.unique(np.asarray(ds, dtype=object), return_inverse=True)
             progress.expect(len(uq) + len(ud))
             q_vec = self.encoder.encode(list(uq), "query", progress)
-            d_vec = self.encoder.encode(list(ud), "doc", progress)
+            d_vec = self._doc_vectors(list(ud), lambda t: self.encoder.encode(t, "doc", progress))
             return np.einsum("ij,ij->i", q_vec[q_index], d_vec[d_index]).astype(np.float32)
 
         return cached_scores(self._cache, queries, docs, compute, progress=progress)
+
+    def _encode_docs(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts, "doc")
+
+    def _stack_docs(self, rows: list[Any]) -> np.ndarray:
+        return np.stack(rows)

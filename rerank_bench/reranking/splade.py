@@ -36,6 +36,7 @@ from rerank_bench.inference.tokenize import CountsTruncation, TruncationTally
 from rerank_bench.models import LazyModel
 from rerank_bench.progress import Progress
 from rerank_bench.reranking.base import Reranker
+from rerank_bench.reranking.two_tower import TwoTower
 
 __all__ = ["SPLADE_DEFAULTS", "SpladeReranker", "splade_pool"]
 
@@ -59,7 +60,7 @@ def _step(model: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
     return splade_pool(model(**inputs).logits, inputs["attention_mask"])
 
 
-class SpladeReranker(CountsTruncation, Reranker):
+class SpladeReranker(TwoTower, CountsTruncation, Reranker):
     """Re-rank the top ``depth`` with a SPLADE model (``AutoModelForMaskedLM``).
 
     Each :meth:`score` call logs one truncation line (queries and passages, each against its own
@@ -164,7 +165,15 @@ class SpladeReranker(CountsTruncation, Reranker):
                 ud, d_index = np.unique(np.asarray(ds, dtype=object), return_inverse=True)
                 progress.expect(len(uq) + len(ud))
                 q_vec = self.encode(list(uq), "query", truncation, progress)[q_index]
-                d_vec = self.encode(list(ud), "doc", truncation, progress)[d_index]
+                d_vec = self._doc_vectors(
+                    list(ud), lambda t: self.encode(t, "doc", truncation, progress)
+                )[d_index]
                 return np.asarray(q_vec.multiply(d_vec).sum(axis=1), dtype=np.float32).ravel()
 
             return cached_scores(self._cache, queries, docs, compute, progress=progress)
+
+    def _encode_docs(self, texts: list[str]) -> sp.csr_matrix:
+        return self.encode(texts, "doc")
+
+    def _stack_docs(self, rows: list[Any]) -> sp.csr_matrix:
+        return sp.vstack(rows, format="csr")

@@ -12,12 +12,14 @@ file) only when a request is about to be sent, and appears in no repr, error, ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from rerank_bench.data.records import Corpus, Queries, Run
 from rerank_bench.errors import ConfigError
+from rerank_bench.retrieval.api.batching import estimate_tokens
 from rerank_bench.retrieval.api.client import ApiClient, ClientSettings, Connection, RequestStats
 from rerank_bench.retrieval.api.cost import CostMeter, Prices
 from rerank_bench.retrieval.api.embedder import ApiEmbedder, EmbedSettings
@@ -48,6 +50,7 @@ class ApiEmbeddingRetriever(Retriever):
         max_items: inputs per request; ``None`` for the provider's limit.
         max_batch_tokens: estimated tokens per request; ``None`` for the provider's budget.
         price_per_1m_tokens: USD per million tokens (for ``cost_summary``).
+        price_date: when the price was read off the provider's list (shown with estimates).
         normalize: L2-normalise vectors (cosine); turn off only for models meant for dot product.
         query_input_type: override of the provider's query ``input_type``.
         document_input_type: override of the provider's document ``input_type``.
@@ -67,6 +70,7 @@ class ApiEmbeddingRetriever(Retriever):
         max_items: int | None = None,
         max_batch_tokens: int | None = None,
         price_per_1m_tokens: float = 0.0,
+        price_date: str | None = None,
         normalize: bool = True,
         query_input_type: str | None = None,
         document_input_type: str | None = None,
@@ -95,6 +99,7 @@ class ApiEmbeddingRetriever(Retriever):
         self.connection = Connection(self.provider, client)
         self.cache = client.open_cache()
         self.dry_run = dry_run
+        self.price_date = price_date
         self.meter = CostMeter("api", Prices(per_1m_tokens=price_per_1m_tokens))
         self.stats = RequestStats()
 
@@ -122,6 +127,14 @@ class ApiEmbeddingRetriever(Retriever):
     def cost_summary(self) -> dict[str, float]:
         """MLflow-loggable totals of this retriever's calls so far (``api/...`` metrics)."""
         return self.meter.summary(self.stats)
+
+    def usd_per_1k_queries(
+        self, queries: Sequence[str], candidates: Sequence[Sequence[str]]
+    ) -> float:
+        """The estimated price of embedding 1,000 queries like ``queries`` (the corpus is embedded
+        once, not per query; ``candidates`` play no part), at the configured list price."""
+        tokens = sum(estimate_tokens(q) for q in queries)
+        return 1000 * self.meter.prices.usd(tokens, 0) / max(len(queries), 1)
 
     def _embedder(self, client: ApiClient | None) -> ApiEmbedder:
         return ApiEmbedder(

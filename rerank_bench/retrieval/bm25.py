@@ -9,6 +9,7 @@ through :func:`~rerank_bench.retrieval.bm25_index.build_bm25_index`, so its memo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,16 +110,25 @@ class BM25Retriever(Retriever):
         return model, tokenizer
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
+        return self.searcher(corpus, k)(queries)
+
+    def searcher(self, corpus: Corpus, k: int) -> Callable[[Queries], Run]:
+        """The index loaded once; each call tokenises and scores its queries."""
         model, tokenizer = self.index(corpus)
         doc_ids = np.array(list(corpus), dtype=object)
-        qids = list(queries)
-        tokens = tokenizer.tokenize(
-            [queries[q] for q in qids], update_vocab=False, return_as="ids", show_progress=False
-        )
         k = min(k, len(doc_ids))
-        indices, scores = model.retrieve(tokens, k=k, show_progress=False, n_threads=0)
-        run: Run = {}
-        for qid, row_idx, row_scores in zip(qids, indices, scores, strict=True):
-            hits = {doc_ids[i]: float(s) for i, s in zip(row_idx, row_scores, strict=True) if s > 0}
-            run[qid] = hits
-        return run
+
+        def search(queries: Queries) -> Run:
+            qids = list(queries)
+            tokens = tokenizer.tokenize(
+                [queries[q] for q in qids], update_vocab=False, return_as="ids",
+                show_progress=False,
+            )
+            indices, scores = model.retrieve(tokens, k=k, show_progress=False, n_threads=0)
+            run: Run = {}
+            for qid, row_idx, row_scores in zip(qids, indices, scores, strict=True):
+                run[qid] = {doc_ids[i]: float(s) for i, s in zip(row_idx, row_scores, strict=True)
+                            if s > 0}
+            return run
+
+        return search

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,23 +182,36 @@ class DenseRetriever(Retriever):
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
         """Top-``k`` documents per query by inner product of the embeddings."""
+        return self.searcher(corpus, k)(queries)
+
+    def searcher(self, corpus: Corpus, k: int) -> Callable[[Queries], Run]:
+        """The corpus embeddings (and faiss index) loaded once; each call encodes its queries
+        and searches."""
         if k < 1:
             raise ConfigError(f"k must be >= 1, got {k}.")
-        if not queries or not len(corpus):
-            return {qid: {} for qid in queries}
+        if not len(corpus):
+            return lambda queries: {qid: {} for qid in queries}
         doc_ids = list(corpus)
         docs = self.corpus_embeddings(corpus)
-        qids = list(queries)
-        vectors = self.encoder.encode([queries[q] for q in qids], "query")
         if self.use_faiss:
             import faiss
 
             index = faiss.IndexFlatIP(docs.shape[1])
             index.add(np.ascontiguousarray(docs, dtype=np.float32))
-            scores, rows = index.search(vectors, min(k, len(doc_ids)))
-        else:
-            rows, scores = exact_topk(vectors, docs, k, self.block_size)
-        return {
-            qid: {doc_ids[r]: float(s) for r, s in zip(rows[i], scores[i], strict=True) if r >= 0}
-            for i, qid in enumerate(qids)
-        }
+
+        def search(queries: Queries) -> Run:
+            if not queries:
+                return {}
+            qids = list(queries)
+            vectors = self.encoder.encode([queries[q] for q in qids], "query")
+            if self.use_faiss:
+                scores, rows = index.search(vectors, min(k, len(doc_ids)))
+            else:
+                rows, scores = exact_topk(vectors, docs, k, self.block_size)
+            return {
+                qid: {doc_ids[r]: float(s) for r, s in zip(rows[i], scores[i], strict=True)
+                      if r >= 0}
+                for i, qid in enumerate(qids)
+            }
+
+        return search

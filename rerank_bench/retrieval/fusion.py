@@ -15,7 +15,7 @@ Why written here in numpy rather than through ranx: only one module of the proje
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -159,7 +159,16 @@ class FusionRetriever(Retriever):
 
     def retrieve(self, corpus: Corpus, queries: Queries, k: int) -> Run:
         """Fuse each retriever's top ``depth`` (or ``k``) and keep the top ``k`` per query."""
+        return self.searcher(corpus, k)(queries)
+
+    def searcher(self, corpus: Corpus, k: int) -> Callable[[Queries], Run]:
+        """Every fused retriever's searcher, loaded once."""
         depth = max(self.depth or k, k)
-        runs = [r.retrieve(corpus, queries, depth) for r in self.retrievers]
-        fused = fuse_runs(runs, self.method, self.weights, self.norm, self.rrf_k)
-        return {qid: dict(top(fused.get(qid, {}), k)) for qid in queries}
+        members = [r.searcher(corpus, depth) for r in self.retrievers]
+
+        def search(queries: Queries) -> Run:
+            fused = fuse_runs([m(queries) for m in members], self.method, self.weights, self.norm,
+                              self.rrf_k)
+            return {qid: dict(top(fused.get(qid, {}), k)) for qid in queries}
+
+        return search

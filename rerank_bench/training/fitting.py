@@ -18,6 +18,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from rerank_bench.inference import InferenceSettings
+from rerank_bench.inference.device import training_precision
 from rerank_bench.library_noise import quiet_training
 from rerank_bench.training.callbacks import (
     RankingValidationCallback,
@@ -100,7 +101,8 @@ def fit(
     best_dir, ckpt_dir = folder / "model", folder / "checkpoints"
     seed = chain.seed if chain.seed is not None else datamodule.seed
     pl.seed_everything(seed, workers=True, verbose=False)
-    module = _module(stage, model, tokenizer, chain.trainer.precision)
+    precision = training_precision(chain.trainer.precision, chain.trainer.accelerator)
+    module = _module(stage, model, tokenizer, precision)
     validation = RankingValidationCallback(
         every_n_steps=stage.val_every_n_steps,
         best_dir=best_dir,
@@ -126,7 +128,7 @@ def fit(
             devices=hardware.devices,
             num_nodes=hardware.num_nodes,
             strategy=hardware.strategy,
-            precision=hardware.precision,  # type: ignore[arg-type]
+            precision=precision,  # type: ignore[arg-type]
             max_epochs=stage.max_epochs,
             max_steps=stage.max_steps,
             accumulate_grad_batches=stage.accumulate_grad_batches,

@@ -25,6 +25,7 @@ from rerank_bench.reporting.tables.cells import (
     rank_column,
     shared_queries,
 )
+from rerank_bench.reporting.tables.cost import cost_notes
 from rerank_bench.reporting.tables.grid import RunGroup, group_runs, table_columns
 from rerank_bench.reporting.tables.model import Cell, Column, Table
 from rerank_bench.reporting.tables.spec import CI_LEVEL, POOLED, TableSpec, baseline_letter
@@ -99,6 +100,10 @@ def tabulate(
             "memory) was no better than its first stage on dev (MLflow tag collapse_reason); its "
             "numbers are not evidence for learning from them."
         )
+    runs_by_row = {row: [r for (k, _), g in grid.items() if k == row for r in g.runs]
+                   for row in row_keys}
+    notes += cost_notes(runs_by_row, {r: spec.row_label(r) for r in row_keys},
+                        [c.metric for c in cols if c.efficiency])
     run_ids = tuple(r.run_id for g in grid.values() for r in g.runs)
     return table_from_cells(row_keys, labels, cols, cells, values, spec, notes, run_ids)
 

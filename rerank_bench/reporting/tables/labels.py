@@ -16,6 +16,12 @@ _EFFICIENCY_LABELS = {
     "time_rerank_s": "re-rank (s)",
     "time_train_s": "train (s)",
     "time_total_s": "total (s)",
+    "latency_p50_ms": "p50 ms/query",
+    "latency_p95_ms": "p95 ms/query",
+    "serving_pairs_per_s": "pairs/s (served)",
+    "serving_peak_mb": "peak MB",
+    "train_minutes": "train (min)",
+    "usd_per_1k_queries": "$/1k queries (est.)",
 }
 _METRIC_NAMES = {
     "ndcg": "nDCG",
