@@ -145,6 +145,7 @@ def test_a_spec_names_several_baselines_in_order(tmp_path: Path) -> None:
             "common_overrides: 'retriever' is not a Hydra override",
         ),
         ("conditions: [{name: a, expected: {d: {m: 1}}}\n", "not valid YAML"),
+        ("cost: 3\nconditions: [{name: a, expected: {d: {m: 1}}}]", "cost: expected true or false"),
     ],
 )
 def test_schema_errors_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -341,6 +342,24 @@ def test_reproduce_runs_resumes_and_writes_results(
     showcase = results.split("## Top 2 per system")[1]
     row = next(line for line in showcase.splitlines() if line.startswith("| BM25 run file |"))
     assert row.count("(") == 2 and "unjudged" not in row.split("|")[2]
+
+
+def test_a_spec_with_cost_records_each_serving_cost_and_the_frontier(
+    tmp_path: Path, env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rerank_bench.machine import describe
+
+    _at_commit(monkeypatch, CLEAN)
+    text = TINY_SPEC.replace("SUBSET", str(tmp_path / "none.txt")).replace("EXPECTED", "null")
+    text = text.replace("subsets: {dl19_tiny: {picked: " + str(tmp_path / "none.txt") + "}}\n", "")
+    text += "cost: true\ncommon_overrides: [serving.queries=3]\n"
+    path = _spec(tmp_path, text)
+    results = write_results(reproduce(load_spec(path), env)).read_text(encoding="utf-8")
+    table = results.split("## Table")[1].split("##")[0]
+    assert "p50 ms/query" in table and "p95 ms/query" in table and "peak MB" in table
+    assert f"measured it on {describe()}" in table
+    assert "## Quality against serving cost" in results and "(frontier.png)" in results
+    assert (path.parent / "frontier.png").stat().st_size > 10_000
 
 
 def test_reuse_needs_the_same_clean_commit(
