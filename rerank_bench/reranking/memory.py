@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -165,15 +166,21 @@ class LogMemoryReranker(Reranker):
                 "neighbours": self.neighbours or self.memory.neighbours,
                 **self.inference.score_key(), "depth": self.depth}
 
+    @cached_property
+    def _encoded(self) -> tuple[DenseEncoder, np.ndarray]:
+        """The questions' encoder and vectors, made on the first call: the memory never changes,
+        so it is encoded once, as a deployed memory would be, not once per query served."""
+        encoder = self.memory.encoder_for(self.inference)
+        return encoder, encoder.encode(self.memory.questions, "query")
+
     def score(self, queries: Sequence[str], docs: Sequence[str]) -> np.ndarray:
         """Not available: votes name documents by id, which text pairs do not carry."""
         raise ConfigError("a log memory scores documents by id; use rerank(corpus, queries, run).")
 
     def rerank(self, corpus: Corpus, queries: Queries, run: Run) -> Run:
         """Votes of the nearest logged questions over each query's top ``depth``."""
-        encoder = self.memory.encoder_for(self.inference)
+        encoder, memory_vectors = self._encoded
         qids = list(run)
-        memory_vectors = encoder.encode(self.memory.questions, "query")
         query_vectors = encoder.encode([queries[q] for q in qids], "query")
         tops = [[d for d, _ in ranking(run[q])[: self.depth]] for q in qids]
         votes = memory_scores(self.memory, memory_vectors, query_vectors, tops, self.neighbours)

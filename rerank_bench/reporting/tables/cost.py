@@ -46,10 +46,12 @@ def cost_notes(runs_by_row: Mapping[str, Sequence[RunRecord]], row_label: Mappin
         where = (f"on {next(iter(machines))}" if len(machines) == 1 else
                  "on different machines, comparable within one only: " + "; ".join(
                      f"{m}: {', '.join(rows)}" for m, rows in machines.items()))
+        paid = any(PRICE_DATE_TAG in r.tags for runs in runs_by_row.values() for r in runs)
         notes.append(
             "Serving cost: evaluated queries answered one at a time through the first stage and "
             "the re-ranking, pair scores computed (never read from the cache), as each run "
-            f"measured it {where}; – for a paid API stage (its latency is the provider's)."
+            f"measured it {where}"
+            + ("; – for a paid API stage (its latency is the provider's)." if paid else ".")
         )
     if USD in shown:
         dates = sorted({r.tags[PRICE_DATE_TAG] for runs in runs_by_row.values() for r in runs
