@@ -9,9 +9,10 @@ from the suffix).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rerank_bench.errors import ConfigError
-from rerank_bench.reporting.plots import _figure, _save
+from rerank_bench.reporting.plots import _save
 from rerank_bench.reporting.tables.cost import LATENCY, USD, frontier_points
 from rerank_bench.reporting.tables.model import Table
 
@@ -20,7 +21,8 @@ __all__ = ["plot_frontier"]
 
 def plot_frontier(table: Table, path: str | Path, metric: str | None = None) -> Path:
     """Quality against ms/query (log axis) and against $/1k queries, one panel each, the
-    frontier drawn as a step line and its systems labelled in bold.
+    frontier drawn as a step line; each system is numbered (bold on the frontier) and named in
+    a key beneath.
 
     Raises:
         ConfigError: no row has both a quality and a latency (build with ``--cost``).
@@ -34,19 +36,22 @@ def plot_frontier(table: Table, path: str | Path, metric: str | None = None) -> 
         )
     quality = next(c for c in table.columns if not c.efficiency and
                    (metric is None or c.metric == metric))
-    fig, axes = _figure(len(panels), width=5.5)
+    number = {label: i for i, label in enumerate(table.row_labels, start=1)}  # one key, 2 panels
+    key = [f"{n}: {label}" for label, n in number.items()
+           if any(p.label == label for p in points[LATENCY])]
+    fig, axes, key_ax = _figure_with_key(len(key))
     for ax, (cost, xlabel) in zip(axes, panels, strict=True):
         shown = points[cost]
         for p in shown:
             ax.scatter(p.cost, p.quality, color="tab:red" if p.on_front else "tab:gray",
                        zorder=3)
-            ax.annotate(p.label, (p.cost, p.quality), fontsize=6, xytext=(4, 2),
+            ax.annotate(str(number[p.label]), (p.cost, p.quality), fontsize=7, xytext=(4, 2),
                         textcoords="offset points", fontweight="bold" if p.on_front else None)
         front = sorted((p.cost, p.quality) for p in shown if p.on_front)
         if front:
             ax.step([c for c, _ in front], [q for _, q in front], where="post", color="tab:red",
                     alpha=0.5, label="Pareto frontier")
-            ax.legend(fontsize=7, loc="lower right")
+            ax.legend(fontsize=7, loc="best")
         if cost == LATENCY:
             ax.set_xscale("log")
         elif not any(p.cost for p in shown):
@@ -54,4 +59,21 @@ def plot_frontier(table: Table, path: str | Path, metric: str | None = None) -> 
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"{quality.group} {quality.label}")
         ax.grid(alpha=0.3)
+    key_ax.axis("off")
+    key_ax.text(0.0, 1.0, "\n".join(key), fontsize=7, va="top", ha="left",
+                transform=key_ax.transAxes)
     return _save(fig, path, None, None)
+
+
+def _figure_with_key(lines: int) -> tuple[Any, list[Any], Any]:
+    """Two panels side by side and, beneath them, room for a key of ``lines`` lines."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    key_height = 0.14 * lines + 0.2
+    fig, axes = plt.subplot_mosaic([["latency", "usd"], ["key", "key"]],
+                                   figsize=(11.0, 3.6 + key_height),
+                                   height_ratios=[3.6, key_height])
+    return fig, [axes["latency"], axes["usd"]], axes["key"]
