@@ -315,6 +315,8 @@ def run(cfg: DictConfig) -> RunResult:
             "fuse=[...] tunes fusion weights on the dev set of the run's training; it needs a "
             "re-ranker that scores with a trained model (reranker.model: null and train=...)."
         )
+    # fusion members (None: the first stage's own scores), built once for fusion and serving
+    members = [_member(m, training, retriever) for m in fused] if training is not None else []
     system = system_name(retriever, reranker, cfg.system, fused)
     rel_level = cfg.eval.rel_level if cfg.eval.rel_level is not None else split.rel_level
     tags = {
@@ -344,7 +346,7 @@ def run(cfg: DictConfig) -> RunResult:
             log_params_once({"fingerprint.reranker": json.dumps(reranker.cache_key())})
             try:
                 final, rerank_stats = _rerank(reranker, dataset, split.queries, first,
-                                              training, fused, cfg, retriever, timings)
+                                              training, fused, members, cfg, timings)
             except DryRunStop as stop:
                 _log_dry_run(stop)
                 mlflow.end_run()  # an estimate is a finished run, not a failed one
@@ -377,8 +379,7 @@ def run(cfg: DictConfig) -> RunResult:
                        reranker is not None)
         _log_metrics(final_eval, base_eval, timings, n_pairs, len(split.queries), reranker,
                      rerank_stats)
-        _log_serving(cfg, retriever, reranker, training, fused, dataset.corpus, split.queries,
-                     first)
+        _log_serving(cfg, retriever, reranker, members, dataset.corpus, split.queries, first)
 
     return RunResult(
         run_id, system, dict(final_eval.mean), final_eval, base_eval, out, table, timings
@@ -475,11 +476,12 @@ def _rerank(
     first: Run,
     training: _Training | None,
     fused: tuple[str, ...],
+    members: list[Reranker | None],
     cfg: DictConfig,
-    retriever: Retriever,
     timings: dict[str, float],
 ) -> tuple[Run, tuple[int, int] | None]:
-    """Re-rank ``first``; with ``fused`` members, fuse at weights tuned on the training's dev.
+    """Re-rank ``first``; with ``fused`` members (``members``: their re-rankers, ``None`` for
+    the first stage), fuse at weights tuned on the training's dev.
 
     Returns:
         The run, and ``(pairs scored, pairs read from the score cache)`` by the timed re-ranking
@@ -496,7 +498,6 @@ def _rerank(
     if not fused or training is None:
         return reranked, stats
     start = time.perf_counter()
-    members = [_member(m, training, retriever) for m in fused]
     dev = training.scored.dev
     dev_runs = [_scores(reranker, dataset.corpus, dev.queries, dev.candidates)]
     dev_runs += [_scores(m, dataset.corpus, dev.queries, dev.candidates) for m in members]
@@ -600,16 +601,13 @@ def _log_plots(folder: Path, system: str, first_stage: str, final: Evaluation,
 
 def _log_serving(
     cfg: DictConfig, retriever: Retriever, reranker: Reranker | None,
-    training: _Training | None, fused: tuple[str, ...], corpus: Corpus, queries: Queries,
-    first: Run,
+    members: list[Reranker | None], corpus: Corpus, queries: Queries, first: Run,
 ) -> None:
     """The system's serving cost (:mod:`rerank_bench.serving`): ``serving.queries`` test queries
     timed one at a time through the first stage, the re-ranker and its fusion members."""
     from rerank_bench.serving import serving_cost
 
-    rerankers = [] if reranker is None else [reranker]
-    if training is not None:
-        rerankers += [m for m in (_member(n, training, retriever) for n in fused) if m is not None]
+    rerankers = [r for r in (reranker, *members) if r is not None]
     cost = serving_cost(retriever, rerankers, corpus, queries, first, int(cfg.k),
                         int(cfg.serving.queries), int(cfg.serving.warmup))
     mlflow.log_metrics(cost.metrics())

@@ -185,7 +185,7 @@ def _answer(
     pairs = 0
     for reranker in rerankers:
         reranker.rerank(corpus, query, run)
-        pairs += sum(len(ranking(docs)[: reranker.depth]) for docs in run.values())
+        pairs += sum(min(len(docs), reranker.depth) for docs in run.values())
     return pairs, time.perf_counter() - start
 
 
@@ -203,11 +203,13 @@ def serving_cost(
     :func:`price_per_1k_queries` over ``candidates`` (the first stage's run of ``queries``, cut
     at the re-rankers' depth) when a stage is paid, else timed with :func:`measure_serving`
     (nothing when ``n_queries`` is 0)."""
-    ids = list(queries)
-    depth = max((r.depth for r in rerankers), default=0)
-    texts = [queries[q] for q in ids]
-    docs = [corpus.texts([d for d, _ in ranking(candidates.get(q, {}))[:depth]]) for q in ids]
-    usd, date = price_per_1k_queries([retriever, *rerankers], texts, docs)
+    usd, date = None, None
+    if any(isinstance(stage, Priced) for stage in (retriever, *rerankers)):  # texts only then
+        depth = max((r.depth for r in rerankers), default=0)
+        texts = [queries[q] for q in queries]
+        docs = [corpus.texts([d for d, _ in ranking(candidates.get(q, {}))[:depth]])
+                for q in queries]
+        usd, date = price_per_1k_queries([retriever, *rerankers], texts, docs)
     if usd is not None or n_queries < 1:
         return ServingCost((), 0, 0.0, None, usd, date, describe())
     latencies, pairs, seconds, peak = measure_serving(

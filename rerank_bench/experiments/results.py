@@ -24,6 +24,7 @@ from rerank_bench.machine import cpu_model
 from rerank_bench.tracking.writer import mask_password
 
 if TYPE_CHECKING:
+    from rerank_bench.reporting.runs import RunRecord
     from rerank_bench.reporting.tables import Table
 
 __all__ = [
@@ -65,18 +66,17 @@ def machine_line(machine: dict[str, str] | None = None) -> str:
     )
 
 
-def results_table(report: ReproReport) -> Table:
+def results_table(report: ReproReport, runs: Mapping[str, RunRecord] | None = None) -> Table:
     """The paper table of a reproduction: a row per condition, tested against the spec's
     baselines, with the serving cost columns in place of the batch throughput when the spec asks
-    (``cost: true``)."""
+    (``cost: true``); ``runs``: the report's runs by id, when the caller has read them."""
     from rerank_bench.reporting.runs import RunStore
     from rerank_bench.reporting.tables import DEFAULT_EFFICIENCY, build_table
     from rerank_bench.serving import COST_METRICS
 
     spec = report.spec
     store = RunStore(report.tracking_uri)
-    runs = [store.get(run_id) for run_id in report.run_ids.values()]
-    by_id = {run.run_id: run for run in runs}
+    by_id = runs if runs is not None else _runs(report, store)
     # Rows are conditions: key each run by the condition it was run for.
     keyed = [
         _with_condition(by_id[run_id], condition)
@@ -100,16 +100,16 @@ def results_table(report: ReproReport) -> Table:
 
 
 def results_markdown(report: ReproReport, table: Table | None = None,
-                     frontier: bool = False) -> str:
+                     frontier: bool = False, runs: Mapping[str, RunRecord] | None = None) -> str:
     """The RESULTS.md text: paper table (:func:`results_table` unless given), the frontier
     plot's link (``frontier``: :data:`FRONTIER_FILE` was written beside it), checks, MLflow run
-    ids, commit and machine."""
+    ids, commit and machine; ``runs``: the report's runs by id, when the caller has read them."""
     from rerank_bench.reporting.runs import RunStore
 
     spec = report.spec
     store = RunStore(report.tracking_uri)
-    by_id = {run_id: store.get(run_id) for run_id in report.run_ids.values()}
-    table = table or results_table(report)
+    by_id = runs if runs is not None else _runs(report, store)
+    table = table or results_table(report, by_id)
     machine = machine_info()
     lines = [
         f"# {spec.name}: results",
@@ -171,6 +171,11 @@ def results_markdown(report: ReproReport, table: Table | None = None,
             f"| {note} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _runs(report: ReproReport, store: Any) -> dict[str, RunRecord]:
+    """The report's runs by id, read from the store once."""
+    return {run_id: store.get(run_id) for run_id in report.run_ids.values()}
 
 
 def _short_commit(commit: str | None) -> str:
@@ -271,15 +276,17 @@ def _with_condition(run: Any, condition: str) -> Any:
 def write_results(report: ReproReport, path: str | Path | None = None) -> Path:
     """Write RESULTS.md (atomically) beside the spec, or at ``path``; with the spec's ``cost``,
     the frontier plot beside it (when some run measured its serving cost)."""
+    from rerank_bench.reporting.runs import RunStore
     from rerank_bench.reporting.tables.cost import LATENCY, frontier_points
     from rerank_bench.reporting.tables.frontier_plot import plot_frontier
 
     target = Path(path) if path is not None else report.spec.path.parent / "RESULTS.md"
-    table = results_table(report)
+    runs = _runs(report, RunStore(report.tracking_uri))
+    table = results_table(report, runs)
     frontier = report.spec.cost and bool(frontier_points(table, LATENCY))
     if frontier:
         plot_frontier(table, target.parent / FRONTIER_FILE)
-    text = results_markdown(report, table, frontier)
+    text = results_markdown(report, table, frontier, runs)
     with atomic_write(target) as handle:
         handle.write(text)
     return target

@@ -36,8 +36,7 @@ def cost_notes(runs_by_row: Mapping[str, Sequence[RunRecord]], row_label: Mappin
         shown: the metric keys of the table's efficiency columns.
     """
     notes: list[str] = []
-    timed = [key for key in shown if key in COST_METRICS and key not in (USD, "train_minutes")]
-    if timed:
+    if any(key in COST_METRICS and key not in (USD, "train_minutes") for key in shown):
         machines: dict[str, list[str]] = {}
         for row, runs in runs_by_row.items():
             seen = dict.fromkeys(r.tags[MACHINE_TAG] for r in runs if MACHINE_TAG in r.tags)
