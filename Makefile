@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.rerank-bench/numba
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup demo test test-fast lint bench bench-peers clean
 
 $(BIN)/rerank-bench: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ test: setup
 # The quick loop while developing: slow tests deselected.
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not gpu and not network" -q
+
+# sentence-transformers' ONNX and OpenVINO backends, for benchmarks/bench_cross_encoder.py: each in
+# its own virtual environment, since optimum-onnx and optimum-intel pin transformers versions that
+# ours cannot sit beside. Installed --no-deps from the complete pinned lists of benchmarks/peers/.
+PEER_VENVS := .venv-onnx .venv-openvino
+
+bench-peers: $(addsuffix /bin/python,$(PEER_VENVS))
+
+.venv-%/bin/python: benchmarks/peers/%.txt
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --no-deps -r $<
+	touch $@
 
 lint: setup
 	$(BIN)/ruff check rerank_bench tests benchmarks scripts

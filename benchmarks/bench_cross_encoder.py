@@ -173,6 +173,68 @@ def precision_check(depth: int, model: str | None, datasets: list[str],
         print(f"{name:8s} {'BM25':9s} {bm25:8.4f}   ({len(queries)} queries)")
 
 
+PEER_VENVS = {"onnx": ".venv-onnx", "openvino": ".venv-openvino"}
+"""The virtual environment of each sentence-transformers backend (``make bench-peers``): their
+stacks pin transformers versions that ours cannot sit beside (see ``peers/st_backend.py``)."""
+ROOT = Path(__file__).resolve().parents[1]
+PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "st_backend.py"
+
+
+def _calibration_pairs(count: int = 300, depth: int = 10) -> list[tuple[str, str]]:
+    """SciFact *train* claims with their BM25 top passages: what the static int8 peer calibrates
+    on, so that no measured (test) pair is seen before it is timed."""
+    from rerank_bench.retrieval.bm25 import BM25Retriever
+
+    dataset, _ = load_dataset("scifact")
+    train = dataset.split("train")
+    qids = sorted(train.queries)[: math.ceil(count / depth)]
+    queries = {q: train.queries[q] for q in qids}
+    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
+    return [(queries[q], dataset.corpus[d].default_text())
+            for q in qids for d in list(first[q])[:depth]][:count]
+
+
+def _peer_rows(backends: tuple[str, ...], folder: str, pairs: list[tuple[str, str]],
+               max_length: int, batch_size: int, tmp: Path) -> list[Row]:
+    """sentence-transformers on its ONNX and OpenVINO backends, fp32 and int8, each export and
+    each measurement in its own process of the backend's virtual environment."""
+    import json
+    import shutil
+    import subprocess
+
+    pairs_file, calibration_file = tmp / "pairs.json", tmp / "calibration.json"
+    pairs_file.write_text(json.dumps(pairs), encoding="utf-8")
+    calibration_file.write_text(json.dumps(_calibration_pairs()), encoding="utf-8")
+    rows: list[Row] = []
+    for backend in backends:
+        python = ROOT / PEER_VENVS[backend] / "bin" / "python"
+        if not python.exists():
+            print(f"sentence-transformers {backend}: skipped, no {python.parent.parent.name} "
+                  "(make bench-peers)")
+            continue
+        copy = tmp / f"ce-{backend}"
+        shutil.copytree(folder, copy)
+        common = ["--backend", backend, "--folder", str(copy), "--max-length", str(max_length)]
+        subprocess.run([str(python), str(PEER_SCRIPT), "export", *common, "--precision", "int8",
+                        "--calibration", str(calibration_file)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for precision in ("fp32", "int8"):
+            out = tmp / f"{backend}-{precision}.npy"
+            done = subprocess.run(
+                [str(python), str(PEER_SCRIPT), "measure", *common, "--precision", precision,
+                 "--pairs", str(pairs_file), "--out", str(out), "--batch-size", str(batch_size)],
+                check=True, capture_output=True, text=True)
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            quantised = {"onnx": "dynamic avx512_vnni", "openvino": "static, calibrated"}
+            how = quantised[backend] if precision == "int8" else "export"
+            computes = (f", computes in {figures['computes_in']}" if backend == "openvino"
+                        else "")
+            rows.append(Row(f"sentence-transformers {backend} {precision} ({how}{computes}, "
+                            f"bs {batch_size})", f"st-{backend}", precision, batch_size,
+                            np.load(out), figures["seconds"], figures["peak_mb"]))
+    return rows
+
+
 def _default_model(folder: Path) -> str:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -187,8 +249,9 @@ def _default_model(folder: Path) -> str:
 
 
 class Row(NamedTuple):
-    """One measured variant: a side (``ours``, ``st``, ``st+malloc``) in a precision with one
-    batch setting (tokens per batch for ours, pairs per batch for sentence-transformers)."""
+    """One measured variant: a side (``ours``, ``st``, ``st+malloc``, ``st-onnx``,
+    ``st-openvino``) in a precision with one batch setting (tokens per batch for ours, pairs per
+    batch for sentence-transformers)."""
 
     name: str
     side: str
@@ -239,6 +302,9 @@ def main() -> None:
                         help="our padded tokens per batch, comma-separated: each is measured")
     parser.add_argument("--st-batch-sizes", default="32",
                         help="sentence-transformers' pairs per batch, comma-separated")
+    parser.add_argument("--st-backends", default="onnx,openvino",
+                        help="sentence-transformers' other backends, each from its own virtual "
+                             "environment (make bench-peers), fp32 and int8; '' for none")
     parser.add_argument("--precision-check", action="store_true",
                         help="only the nDCG@10 check of each precision on --datasets")
     parser.add_argument("--datasets", default="scifact,dl19",
@@ -295,6 +361,10 @@ def main() -> None:
                                 + (" + our malloc tuning" if tuned else ""))
                         rows.append(Row(name, "st+malloc" if tuned else "st", precision, bs,
                                         scores, seconds, gpu_mb or rss))
+            if kind == "cpu":
+                backends = tuple(b for b in args.st_backends.split(",") if b.strip())
+                rows += _peer_rows(backends, folder, pairs, args.max_length, batch_sizes[0],
+                                   Path(tmp))
         tokens = 0
         for precision in precisions:
             (sweep, tokens, tokenize_seconds[precision]), _, rss = isolated(
@@ -331,6 +401,14 @@ def main() -> None:
             same = f"{st.seconds / ours.seconds:6.2f}" if ours and st else "   n/a"
             fp32 = f"{base.seconds / ours.seconds:9.2f}" if ours else "      n/a"
             print(f"{precision:9s} {ours_text} {st_text} {same} {fp32}")
+    peers = [r for r in rows if r.side.startswith("st")]
+    fastest_ours = min((r for r in rows if r.side == "ours"), key=lambda r: r.seconds)
+    if peers:
+        fastest = min(peers, key=lambda r: r.seconds)
+        print(f"\nfastest sentence-transformers: {fastest.name}, "
+              f"{len(pairs) / fastest.seconds:.1f} pairs/s; fastest of ours: {fastest_ours.name}, "
+              f"{len(pairs) / fastest_ours.seconds:.1f} pairs/s = "
+              f"{fastest.seconds / fastest_ours.seconds:.2f}x")
     reference = _best(rows, "ours", "fp32")
     assert reference is not None
     for precision in precisions[1:]:
