@@ -38,7 +38,7 @@ import math
 import sys
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -180,22 +180,35 @@ ROOT = Path(__file__).resolve().parents[1]
 PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "st_backend.py"
 
 
-def _calibration_pairs(count: int = 300, depth: int = 10) -> list[tuple[str, str]]:
-    """SciFact *train* claims with their BM25 top passages: what the static int8 peer calibrates
-    on, so that no measured (test) pair is seen before it is timed."""
+QUANTISED = {"onnx": "dynamic avx512_vnni", "openvino": "static, calibrated"}
+"""How each backend's int8 row was quantised (``peers/st_backend.py``), for its name."""
+
+
+Pairs = list[tuple[str, str]]
+
+
+def _bm25_pairs(dataset: Any, queries: dict[str, str], depth: int
+                ) -> tuple[dict[str, dict[str, float]], Pairs, Pairs]:
+    """BM25's top-``depth`` of each query: ``(run, (qid, docid) keys, (query, passage) texts)``."""
+    from rerank_bench.data.records import pairs as run_pairs
     from rerank_bench.retrieval.bm25 import BM25Retriever
 
-    dataset, _ = load_dataset("scifact")
+    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
+    keys = run_pairs(first, depth)
+    return first, keys, [(queries[q], dataset.corpus[d].default_text()) for q, d in keys]
+
+
+def _calibration_pairs(dataset: Any, count: int = 300, depth: int = 10) -> list[tuple[str, str]]:
+    """SciFact *train* claims with their BM25 top passages: what the static int8 peer calibrates
+    on, so that no measured (test) pair is seen before it is timed."""
     train = dataset.split("train")
     qids = sorted(train.queries)[: math.ceil(count / depth)]
-    queries = {q: train.queries[q] for q in qids}
-    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
-    return [(queries[q], dataset.corpus[d].default_text())
-            for q in qids for d in list(first[q])[:depth]][:count]
+    return _bm25_pairs(dataset, {q: train.queries[q] for q in qids}, depth)[2][:count]
 
 
 def _peer_rows(backends: tuple[str, ...], folder: str, pairs: list[tuple[str, str]],
-               max_length: int, batch_size: int, tmp: Path) -> list[Row]:
+               calibration: list[tuple[str, str]], max_length: int, batch_size: int,
+               tmp: Path) -> list[Row]:
     """sentence-transformers on its ONNX and OpenVINO backends, fp32 and int8, each export and
     each measurement in its own process of the backend's virtual environment."""
     import json
@@ -204,7 +217,7 @@ def _peer_rows(backends: tuple[str, ...], folder: str, pairs: list[tuple[str, st
 
     pairs_file, calibration_file = tmp / "pairs.json", tmp / "calibration.json"
     pairs_file.write_text(json.dumps(pairs), encoding="utf-8")
-    calibration_file.write_text(json.dumps(_calibration_pairs()), encoding="utf-8")
+    calibration_file.write_text(json.dumps(calibration), encoding="utf-8")
     rows: list[Row] = []
     for backend in backends:
         python = ROOT / PEER_VENVS[backend] / "bin" / "python"
@@ -225,8 +238,7 @@ def _peer_rows(backends: tuple[str, ...], folder: str, pairs: list[tuple[str, st
                  "--pairs", str(pairs_file), "--out", str(out), "--batch-size", str(batch_size)],
                 check=True, capture_output=True, text=True)
             figures = json.loads(done.stdout.strip().splitlines()[-1])
-            quantised = {"onnx": "dynamic avx512_vnni", "openvino": "static, calibrated"}
-            how = quantised[backend] if precision == "int8" else "export"
+            how = QUANTISED[backend] if precision == "int8" else "export"
             computes = (f", computes in {figures['computes_in']}" if backend == "openvino"
                         else "")
             rows.append(Row(f"sentence-transformers {backend} {precision} ({how}{computes}, "
@@ -326,17 +338,14 @@ def main() -> None:
         p for p in precisions if p in ("fp32", *ST_DTYPES)))
     budgets, batch_sizes = _ints(args.batch_tokens), _ints(args.st_batch_sizes)
 
-    from rerank_bench.data.records import pairs as run_pairs
     from rerank_bench.evaluation.metrics import evaluate_run
     from rerank_bench.reranking.base import merge_reranked
-    from rerank_bench.retrieval.bm25 import BM25Retriever
 
     dataset, split = load_dataset("scifact")
     qids = sorted(split.judged_queries())[: math.ceil(args.pairs / args.depth)]
     queries = {q: split.queries[q] for q in qids}
-    first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, args.depth)
-    keys = run_pairs(first, args.depth)[: args.pairs]
-    pairs = [(queries[q], dataset.corpus[d].default_text()) for q, d in keys]
+    first, keys, pairs = _bm25_pairs(dataset, queries, args.depth)
+    keys, pairs = keys[: args.pairs], pairs[: args.pairs]
     qrels = {q: split.qrels[q] for q in qids}
 
     def ndcg(scores: np.ndarray) -> float:
@@ -363,8 +372,8 @@ def main() -> None:
                                         scores, seconds, gpu_mb or rss))
             if kind == "cpu":
                 backends = tuple(b for b in args.st_backends.split(",") if b.strip())
-                rows += _peer_rows(backends, folder, pairs, args.max_length, batch_sizes[0],
-                                   Path(tmp))
+                rows += _peer_rows(backends, folder, pairs, _calibration_pairs(dataset),
+                                   args.max_length, batch_sizes[0], Path(tmp))
         tokens = 0
         for precision in precisions:
             (sweep, tokens, tokenize_seconds[precision]), _, rss = isolated(
