@@ -1,4 +1,4 @@
-"""Cross-encoder throughput: ours (fp32, bf16, int8) vs sentence-transformers CrossEncoder.predict.
+"""Cross-encoder throughput: ours (fp32, bf16, int8, int8-static) vs sentence-transformers.
 
 Same model, same real SciFact pairs (BM25 top-``depth`` of the first test queries, title + text),
 same max length (256, longest-first truncation on both sides), each variant in its own process
@@ -13,10 +13,17 @@ Without ``--model`` the cross-encoder is the packaged MiniLM-L6 with a seeded 1-
 throughput is that of any MiniLM-L6 cross-encoder, but its nDCG is not meaningful; pass a trained
 cross-encoder folder for meaningful nDCG figures.
 
+Both int8 variants that calibrate (ours ``int8-static`` and sentence-transformers' OpenVINO
+static int8) calibrate on the same 300 SciFact *train* pairs. On the CPU a last block prints the
+model's work in GFLOP and each variant's rate against this CPU's bf16 matrix-multiply peak through
+PyTorch, measured in the same run.
+
 ``--precision-check`` instead re-ranks BM25's top-``depth`` of every SciFact and DL19 (pool) test
-query (or those of ``--datasets``) in fp32, bf16 and int8 and compares nDCG@10 (bf16 and int8 must
-stay within 0.002 of fp32): with ``--model FOLDER`` a trained cross-encoder, else SPLADE-tiny (a
-trained ranker shipped offline; same engine). Any cross-encoder trained here works as FOLDER, e.g.
+query (or those of ``--datasets``) in each precision and compares nDCG@10 (each must stay within
+0.002 of fp32); ``int8-static`` calibrates on the dataset's train split as the pipeline does, or
+for DL19 (none) on MS MARCO dev questions with their BM25 passages. The ranker is the trained
+cross-encoder of ``--model FOLDER``, else SPLADE-tiny (a trained ranker shipped offline; same
+engine). Any cross-encoder trained here works as FOLDER, e.g.
 the helpdesk model of ``rerank-bench run reranker=finetuned train=short``
 (``.rerank-bench/cache/finetuned/<hash>/training/model``).
 
@@ -46,8 +53,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _neural_common import device_type, gpu_peak_mb, isolated, load_dataset  # noqa: E402
 
 WARMUP = 32
-PRECISIONS = {"cpu": ("fp32", "bf16", "int8"), "cuda": ("fp32", "bf16", "fp16")}
-"""The precisions measured by default on each device type (int8 is CPU only, fp16 CUDA only)."""
+PRECISIONS = {"cpu": ("fp32", "bf16", "int8", "int8-static"), "cuda": ("fp32", "bf16", "fp16")}
+"""The precisions measured by default on each device type (int8 and int8-static are CPU only,
+fp16 CUDA only)."""
 ST_DTYPES = {"bf16": "bfloat16", "fp16": "float16"}
 
 Sweep = dict[int, tuple[np.ndarray, float, float]]
@@ -94,7 +102,7 @@ def _st(folder: str, pairs: list[tuple[str, str]], max_length: int, tuned_malloc
 
 def _ours(
     folder: str, pairs: list[tuple[str, str]], max_length: int, precision: str,
-    device: str = "cpu", batch_tokens: tuple[int, ...] = (4096,)
+    device: str = "cpu", batch_tokens: tuple[int, ...] = (4096,), calibration: str | None = None
 ) -> tuple[tuple[Sweep, int, float], float]:
     import time
 
@@ -109,8 +117,9 @@ def _ours(
     for budget in batch_tokens:
         settings = InferenceSettings(max_length=max_length, query_max_length=None,
                                      batch_tokens=budget, precision=precision,  # type: ignore[arg-type]
-                                     device=device, show_progress=False)
-        warmup = max(WARMUP, budget // max_length)
+                                     device=device, calibration=calibration,
+                                     show_progress=False)
+        warmup = max(WARMUP, budget // max_length)  # int8-static: quantises here, untimed
         score_pairs(model, tokenizer, queries[:warmup], docs[:warmup], settings, "sigmoid")
         _gpu_peak_start(device)
         started = time.perf_counter()
@@ -125,8 +134,8 @@ def _ours(
 
 
 def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: object,
-            first: dict[str, dict[str, float]], depth: int, device: str = "cpu"
-            ) -> tuple[dict[str, dict[str, float]], float]:
+            first: dict[str, dict[str, float]], depth: int, device: str = "cpu",
+            calibration: str | None = None) -> tuple[dict[str, dict[str, float]], float]:
     import time
     from dataclasses import replace
 
@@ -136,7 +145,8 @@ def _rerank(model: str | None, precision: str, queries: dict[str, str], corpus: 
     from rerank_bench.reranking.splade import SPLADE_DEFAULTS, SpladeReranker
 
     defaults = SPLADE_DEFAULTS if model is None else RANKER_DEFAULTS
-    inference = replace(defaults, precision=precision, device=device, show_progress=False)
+    inference = replace(defaults, precision=precision, device=device, calibration=calibration,
+                        show_progress=False)
     reranker: Reranker = (SpladeReranker("splade-tiny", depth=depth, inference=inference)
                           if model is None
                           else CrossEncoderReranker(model, depth=depth, inference=inference))
@@ -154,23 +164,53 @@ def precision_check(depth: int, model: str | None, datasets: list[str],
     ranker = model or "SPLADE-tiny"
     print(f"\nPrecision check: BM25 top-{depth} -> {ranker}, all judged test queries, "
           f"device {device}")
-    print(f"{'dataset':8s} {'precision':9s} {'nDCG@10':>8s} {'- fp32':>8s} {'seconds':>8s} "
+    print(f"{'dataset':8s} {'precision':11s} {'nDCG@10':>8s} {'- fp32':>8s} {'seconds':>8s} "
           f"{'peak MB':>8s}")
     for name in datasets:
         dataset, split = load_dataset(name)
         queries = split.judged_queries()
         first = BM25Retriever(cache_dir=None).retrieve(dataset.corpus, queries, depth)
+        calibration, source = _held_out_calibration(dataset)
+        if "int8-static" in precisions:
+            print(f"{name:8s} int8-static calibrates on {source}")
         scores: dict[str, float] = {}
         for precision in precisions:
             run, seconds, peak = isolated(_rerank, model, precision, queries, dataset.corpus,
-                                          first, depth, device)
+                                          first, depth, device, calibration)
             ndcg = evaluate(split, run, ["ndcg@10"])
             scores[precision] = ndcg.mean["ndcg@10"]
             delta = scores[precision] - scores["fp32"]
-            print(f"{name:8s} {precision:9s} {scores[precision]:8.4f} {delta:+8.4f} "
+            print(f"{name:8s} {precision:11s} {scores[precision]:8.4f} {delta:+8.4f} "
                   f"{seconds:8.0f} {peak:8.0f}")
         bm25 = evaluate(split, first, ["ndcg@10"]).mean["ndcg@10"]
-        print(f"{name:8s} {'BM25':9s} {bm25:8.4f}   ({len(queries)} queries)")
+        print(f"{name:8s} {'BM25':11s} {bm25:8.4f}   ({len(queries)} queries)")
+
+
+DEV_TOPICS = "msmarco-trec-dl/topics.msmarco-passage.dev-subset.txt"
+"""MS MARCO dev questions: DL19's held-out calibration (it has no train split)."""
+
+
+def _held_out_calibration(dataset: Any) -> tuple[str, str]:
+    """A calibration file for ``int8-static`` on ``dataset`` and what it holds: the pairs the
+    pipeline takes (its train split, :func:`split_pairs`), else (DL19) MS MARCO dev questions
+    with their BM25 top passages of the same collection; never a test question."""
+    from rerank_bench.data.registry import data_root
+    from rerank_bench.inference.calibration import (
+        CalibrationPairs,
+        split_pairs,
+        write_calibration,
+    )
+
+    folder = Path(tempfile.mkdtemp(prefix="calibration-"))
+    if "train" in dataset.splits:
+        pairs, source = split_pairs(dataset, "train"), "its train split (judged + others)"
+    else:
+        lines = (data_root() / DEV_TOPICS).read_text(encoding="utf-8").splitlines()[:30]
+        dev = dict(line.split("\t", 1) for line in lines)
+        texts = _bm25_pairs(dataset, dev, 10)[2]
+        pairs = CalibrationPairs(tuple(q for q, _ in texts), tuple(d for _, d in texts))
+        source = "30 MS MARCO dev questions x BM25 top-10"
+    return str(write_calibration(pairs, folder / "pairs.jsonl")), source
 
 
 PEER_VENVS = {"onnx": ".venv-onnx", "openvino": ".venv-openvino"}
@@ -204,6 +244,14 @@ def _calibration_pairs(dataset: Any, count: int = 300, depth: int = 10) -> list[
     train = dataset.split("train")
     qids = sorted(train.queries)[: math.ceil(count / depth)]
     return _bm25_pairs(dataset, {q: train.queries[q] for q in qids}, depth)[2][:count]
+
+
+def _calibration_file(pairs: Pairs, folder: Path) -> str:
+    """``pairs`` as the JSONL file ``inference.calibration`` names."""
+    from rerank_bench.inference.calibration import CalibrationPairs, write_calibration
+
+    records = CalibrationPairs(tuple(q for q, _ in pairs), tuple(d for _, d in pairs))
+    return str(write_calibration(records, folder / "calibration.jsonl"))
 
 
 def _peer_rows(backends: tuple[str, ...], folder: str, pairs: list[tuple[str, str]],
@@ -247,6 +295,44 @@ def _peer_rows(backends: tuple[str, ...], folder: str, pairs: list[tuple[str, st
     return rows
 
 
+def _bf16_peak() -> tuple[float, float]:
+    """This CPU's bf16 matrix-multiply rate through PyTorch, GFLOP/s: the best of MiniLM's
+    feed-forward shapes and a square product (as ``isolated`` wants: ``(payload, seconds)``)."""
+    import time
+
+    import torch
+
+    best = 0.0
+    started = time.perf_counter()
+    for m, k, n in ((4096, 384, 1536), (4096, 1536, 384), (2048, 2048, 2048)):
+        a, b = torch.randn(m, k, dtype=torch.bfloat16), torch.randn(k, n, dtype=torch.bfloat16)
+        for _ in range(3):
+            a @ b
+        reps = max(3, int(2e10 / (2 * m * k * n)))
+        begun = time.perf_counter()
+        for _ in range(reps):
+            a @ b
+        best = max(best, 2 * m * k * n * reps / (time.perf_counter() - begun) / 1e9)
+    return best, time.perf_counter() - started
+
+
+def _model_gflop(folder: str, pairs: Pairs, max_length: int) -> float:
+    """The multiply-adds (x2) a BERT-style cross-encoder spends on ``pairs``, padding excluded,
+    with the last layer at the first token only (as our engine runs it), in GFLOP."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from rerank_bench.inference import TextEncoder
+
+    config = AutoConfig.from_pretrained(folder)
+    h, i, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    encoder = TextEncoder(AutoTokenizer.from_pretrained(folder), max_length, None)
+    lengths = encoder.encode_pairs([q for q, _ in pairs], [d for _, d in pairs]).lengths()
+    length = lengths.astype(np.float64)
+    full = length * (8 * h * h + 4 * h * i) + 4 * length**2 * h
+    last = length * 4 * h * h + 4 * h * h + 4 * h * i + 4 * length * h
+    return float(((layers - 1) * full + last).sum() / 1e9)
+
+
 def _default_model(folder: Path) -> str:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -281,9 +367,11 @@ def _ints(text: str) -> tuple[int, ...]:
 def _precisions(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     """The precisions to measure, fp32 first (the reference of every difference)."""
     chosen = tuple(p.strip() for p in text.split(",") if p.strip()) if text else default
-    unknown = set(chosen) - {"fp32", "bf16", "fp16", "int8"}
+    from rerank_bench.inference.settings import PRECISIONS as KNOWN
+
+    unknown = set(chosen) - set(KNOWN)
     if unknown:
-        raise SystemExit(f"unknown precision(s) {sorted(unknown)}; use fp32, bf16, fp16, int8")
+        raise SystemExit(f"unknown precision(s) {sorted(unknown)}; use {', '.join(KNOWN)}")
     return ("fp32", *(p for p in chosen if p != "fp32"))
 
 
@@ -357,8 +445,10 @@ def main() -> None:
 
     rows: list[Row] = []
     tokenize_seconds: dict[str, float] = {}
+    calibration_pairs = _calibration_pairs(dataset)  # the int8 calibration of both sides
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.model or _default_model(Path(tmp) / "ce")
+        gflop = _model_gflop(folder, pairs, args.max_length)
         if not args.skip_st:
             for precision in st_precisions:
                 # on the CPU, sentence-transformers in fp32 also runs with our malloc tuning
@@ -372,12 +462,14 @@ def main() -> None:
                                         scores, seconds, gpu_mb or rss))
             if kind == "cpu":
                 backends = tuple(b for b in args.st_backends.split(",") if b.strip())
-                rows += _peer_rows(backends, folder, pairs, _calibration_pairs(dataset),
+                rows += _peer_rows(backends, folder, pairs, calibration_pairs,
                                    args.max_length, batch_sizes[0], Path(tmp))
         tokens = 0
+        calibration = _calibration_file(calibration_pairs, Path(tmp))
         for precision in precisions:
             (sweep, tokens, tokenize_seconds[precision]), _, rss = isolated(
-                _ours, folder, pairs, args.max_length, precision, args.device, budgets)
+                _ours, folder, pairs, args.max_length, precision, args.device, budgets,
+                calibration)
             for budget, (scores, seconds, gpu_mb) in sweep.items():
                 rows.append(Row(f"ours {precision} (length-sorted, {budget} tokens/batch)",
                                 "ours", precision, budget, scores, seconds, gpu_mb or rss))
@@ -399,7 +491,7 @@ def main() -> None:
         print("\nBest of each side (pairs/s; [tokens per batch] for ours, [pairs per batch] for "
               "sentence-transformers); x ST: ours / sentence-transformers in the same precision; "
               "x ST fp32: ours / sentence-transformers' best fp32")
-        print(f"{'precision':9s} {'ours':>18s} {'sentence-tr.':>16s} {'x ST':>6s} "
+        print(f"{'precision':11s} {'ours':>18s} {'sentence-tr.':>16s} {'x ST':>6s} "
               f"{'x ST fp32':>9s}")
         for precision in dict.fromkeys((*precisions, *st_precisions)):
             ours, st = _best(rows, "ours", precision), _best(rows, "st", precision)
@@ -409,7 +501,7 @@ def main() -> None:
                        else f"{'n/a':>16s}")
             same = f"{st.seconds / ours.seconds:6.2f}" if ours and st else "   n/a"
             fp32 = f"{base.seconds / ours.seconds:9.2f}" if ours else "      n/a"
-            print(f"{precision:9s} {ours_text} {st_text} {same} {fp32}")
+            print(f"{precision:11s} {ours_text} {st_text} {same} {fp32}")
     peers = [r for r in rows if r.side.startswith("st")]
     fastest_ours = min((r for r in rows if r.side == "ours"), key=lambda r: r.seconds)
     if peers:
@@ -418,6 +510,14 @@ def main() -> None:
               f"{len(pairs) / fastest.seconds:.1f} pairs/s; fastest of ours: {fastest_ours.name}, "
               f"{len(pairs) / fastest_ours.seconds:.1f} pairs/s = "
               f"{fastest.seconds / fastest_ours.seconds:.2f}x")
+    if kind == "cpu":
+        peak_gflops, _, _ = isolated(_bf16_peak)
+        print(f"\nmodel work: {gflop:.0f} GFLOP ({gflop / len(pairs):.2f} per pair); this CPU's "
+              f"bf16 matmul peak through PyTorch, measured now: {peak_gflops:.0f} GFLOP/s")
+        for row in rows:
+            if row.side == "ours" or row.precision == "fp32":
+                rate = gflop / row.seconds
+                print(f"  {row.name}: {rate:.0f} GFLOP/s = {100 * rate / peak_gflops:.0f}% of it")
     reference = _best(rows, "ours", "fp32")
     assert reference is not None
     for precision in precisions[1:]:

@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from rerank_bench.evaluation.metrics import (
     query_set_id,
 )
 from rerank_bench.experiments.reuse import JOB_KEY_TAG, finished_job, job_key, reuse_wanted
+from rerank_bench.inference.calibration import held_out_calibration
 from rerank_bench.inference.tokenize import TruncationTally
 from rerank_bench.reporting.run_summary import summary_table
 from rerank_bench.reporting.runs import RunRecord, RunStore
@@ -247,14 +249,20 @@ def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever)
                      training_precision(chain.trainer.precision, chain.trainer.accelerator))
 
 
-def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str) -> Reranker | None:
+def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str,
+              calibration: Callable[[], str | None]) -> Reranker | None:
     """The configured re-ranker over its model: the training's, a ``runs:/`` download, or as
-    configured; the token budgets its config leaves null are those the model was trained with."""
+    configured; the token budgets its config leaves null are those the model was trained with,
+    and ``int8-static`` with no calibration file calibrates on ``calibration()``."""
     from rerank_bench.reranking.trained import inference_budgets, recorded_budgets
 
     node = cfg.reranker
     if not node.get("_target_"):
         return None
+    configured = node.get("inference") or {}
+    filled: dict[str, Any] = {}
+    if configured.get("precision") == "int8-static" and configured.get("calibration") is None:
+        filled["calibration"] = calibration()
     model = node.get("model")
     trained: tuple[int, int | None] | None = None
     if training is not None:
@@ -264,14 +272,16 @@ def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str) 
         from rerank_bench.tracking.writer import download_model
 
         model = str(download_model(model, uri, out))
-    if not isinstance(model, str):
-        return cast(Reranker, instantiate(node))
-    if trained is None and Path(model).is_dir():
-        trained = recorded_budgets(model)
-    kind = getattr(get_class(node._target_), "model_kind", None)
-    budgets = inference_budgets(node.get("inference") or {}, kind, trained)
-    filled = {"inference": budgets} if budgets else {}
-    return cast(Reranker, instantiate(node, model=model, **filled))
+    overrides: dict[str, Any] = {}
+    if isinstance(model, str):
+        if trained is None and Path(model).is_dir():
+            trained = recorded_budgets(model)
+        kind = getattr(get_class(node._target_), "model_kind", None)
+        filled.update(inference_budgets(configured, kind, trained))
+        overrides["model"] = model
+    if filled:
+        overrides["inference"] = filled
+    return cast(Reranker, instantiate(node, **overrides))
 
 
 def run(cfg: DictConfig) -> RunResult:
@@ -308,7 +318,8 @@ def run(cfg: DictConfig) -> RunResult:
         start = time.perf_counter()
         training = _train(cfg, source, dataset, retriever)
         timings["train"] = time.perf_counter() - start
-    reranker = _reranker(cfg, training, out, uri)
+    reranker = _reranker(cfg, training, out, uri, lambda: held_out_calibration(
+        dataset, (source.train_split, source.dev_split), cache.root / "calibration"))
     fused = tuple(cfg.get("fuse") or ())
     if fused and (reranker is None or training is None):
         raise ConfigError(

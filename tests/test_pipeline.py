@@ -195,3 +195,16 @@ def test_the_evaluated_split_is_a_logged_mlflow_dataset_input(home: Path, data_r
     assert one.dataset.name == "scifact/test" and [t.value for t in one.tags] == ["evaluation"]
     assert one.dataset.source_type == "local" and "scifact" in one.dataset.source
     assert one.dataset.digest == two.dataset.digest  # the same data, the same digest
+
+
+def test_int8_static_calibrates_on_the_train_split_and_keys_its_scores(home: Path) -> None:
+    pytest.importorskip("openvino")
+    overrides = ["dataset=helpdesk", "retriever=bm25", "reranker=splade", "reranker.depth=5",
+                 "reranker.inference.precision=int8-static"]
+    run = _client(home).get_run(run_overrides(overrides).run_id)
+    written = sorted(home.rglob("calibration/helpdesk-train-*.jsonl"))
+    assert len(written) == 1  # the train questions, never the evaluated test split
+    key = json.loads(run.data.params["fingerprint.reranker"])
+    assert key["precision"] == "int8-static" and "openvino" in key["quantization"]
+    assert written[0].stem.endswith(key["calibration"])
+    assert 0 < run.data.metrics["ndcg_at_10"] <= 1

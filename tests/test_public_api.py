@@ -76,8 +76,8 @@ PUBLIC: dict[str, list[str]] = {
     "rerank_bench.inference": [
         "RANKER_DEFAULTS", "Encoded", "InferenceSettings", "NpyStreamWriter", "Precision",
         "RunStats", "ScoreCache", "Side", "TextEncoder", "TruncationStats", "cached_scores",
-        "embed_corpus", "encode_texts", "open_checked", "pool", "run_batched", "save_checked",
-        "score_pairs",
+        "calibration_inputs", "embed_corpus", "encode_texts", "open_checked", "pool",
+        "run_batched", "save_checked", "score_pairs",
     ],
     "rerank_bench.models": [
         "PACKAGE_ALIASES", "LazyModel", "ResolvedModel", "SegmentCosineCrossEncoder", "load_model",

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from rerank_bench.inference.arrays import NpyStreamWriter, open_checked, save_checked
 from rerank_bench.inference.embedding_cache import embed_corpus
-from rerank_bench.inference.engine import RunStats, encode_texts, pool, run_batched, score_pairs
+from rerank_bench.inference.engine import (
+    RunStats,
+    calibration_inputs,
+    encode_texts,
+    pool,
+    run_batched,
+    score_pairs,
+)
 from rerank_bench.inference.score_cache import ScoreCache, cached_scores
 from rerank_bench.inference.settings import RANKER_DEFAULTS, InferenceSettings, Precision, Side
 from rerank_bench.inference.tokenize import Encoded, TextEncoder, TruncationStats
@@ -27,6 +34,7 @@ __all__ = [
     "TextEncoder",
     "TruncationStats",
     "cached_scores",
+    "calibration_inputs",
     "embed_corpus",
     "encode_texts",
     "open_checked",

@@ -10,6 +10,7 @@ pairs with an in-memory model through :func:`score_pairs`.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import logging
 import threading
@@ -24,13 +25,18 @@ import torch
 from rerank_bench.errors import ConfigError
 from rerank_bench.inference.allocator import keep_freed_buffers
 from rerank_bench.inference.batching import pad_batch, token_budget_batches
+from rerank_bench.inference.calibration import CalibrationPairs, load_calibration
 from rerank_bench.inference.device import autocast, resolve_devices
 from rerank_bench.inference.first_token import first_token_model
 from rerank_bench.inference.settings import InferenceSettings, Side
+from rerank_bench.inference.static_int8 import StaticInt8, static_int8
 from rerank_bench.inference.tokenize import Encoded, TextEncoder, TruncationTally
 from rerank_bench.progress import Progress
 
-__all__ = ["Pooling", "RunStats", "encode_texts", "pool", "run_batched", "score_pairs"]
+__all__ = [
+    "Pooling", "RunStats", "calibration_inputs", "encode_texts", "pool", "run_batched",
+    "score_pairs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +76,7 @@ def run_batched(
     unit: str = "pair",
     first_token: bool = False,
     progress: Progress | None = None,
+    calibration: Encoded | None = None,
 ) -> RunStats:
     """Run ``step`` over every input of ``encoded`` in length-sorted, token-budget batches.
 
@@ -93,6 +100,8 @@ def run_batched(
         progress: the display of the stage this call is part of, advanced per batch; ``None``:
             this call is a stage of its own, with its own display (``desc``, ``unit``,
             ``settings.show_progress``).
+        calibration: inputs like ``encoded`` (held out from it) that ``precision=int8-static``
+            fixes its activation ranges on (:func:`calibration_inputs`).
 
     Returns:
         Throughput figures (logged at DEBUG: the stage's display reports the work).
@@ -100,7 +109,8 @@ def run_batched(
     if progress is None:
         with Progress(desc, unit, settings.show_progress).stage(len(encoded.ids)) as own:
             return run_batched(model, step, encoded, pad_id, settings, sink, desc=desc,
-                               unit=unit, first_token=first_token, progress=own)
+                               unit=unit, first_token=first_token, progress=own,
+                               calibration=calibration)
     devices = resolve_devices(settings.device)
     if any(d.type == "cpu" for d in devices):
         keep_freed_buffers()
@@ -110,9 +120,16 @@ def run_batched(
     keep = {"input_ids", "attention_mask"} | (
         {"token_type_ids"} if "token_type_ids" in forward_args else set()
     )
-    replicas = [_replica(model, d, settings.precision, first=i == 0) for i, d in enumerate(devices)]
-    if first_token:
-        replicas = [first_token_model(replica) for replica in replicas]
+    run_step = step
+    if settings.precision == "int8-static":
+        replicas: list[Any] = [_static_int8(model, step, devices, calibration, pad_id, keep,
+                                            settings, first_token)]
+        run_step = _call_graph
+    else:
+        replicas = [_replica(model, d, settings.precision, first=i == 0)
+                    for i, d in enumerate(devices)]
+        if first_token:
+            replicas = [first_token_model(replica) for replica in replicas]
     lock = threading.Lock()
 
     def work(worker: int) -> None:
@@ -125,7 +142,7 @@ def run_batched(
                     if k in keep
                 }
                 with autocast(device, _autocast_precision(device, settings.precision)):
-                    out = step(replica, inputs)
+                    out = run_step(replica, inputs)
                 values = out.float().cpu().numpy()
                 with lock:
                     sink(index, values)
@@ -160,6 +177,36 @@ def _replica(model: Any, device: torch.device, precision: str, first: bool) -> A
     return model.to(device) if first else copy.deepcopy(model).to(device)
 
 
+def _static_int8(model: Any, step: Step, devices: list[torch.device],
+                 calibration: Encoded | None, pad_id: int, keep: set[str],
+                 settings: InferenceSettings, first_token: bool) -> StaticInt8:
+    if devices != [torch.device("cpu")]:
+        raise ConfigError("precision=int8-static runs on the CPU only. Fix: set "
+                          "inference.device=cpu, or use bf16 on GPUs.")
+    if calibration is None:
+        raise ConfigError("precision=int8-static needs calibration inputs, and this stage gave "
+                          "none. Fix: use precision=int8 or bf16 here.")
+    batches = token_budget_batches(calibration.lengths(), settings.batch_tokens,
+                                   settings.max_batch_size)
+    padded = [{k: v for k, v in pad_batch(calibration, index, pad_id).items() if k in keep}
+              for index in batches]
+    return static_int8(model, step, padded, first_token)
+
+
+def _call_graph(graph: StaticInt8, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    return graph(inputs)
+
+
+def calibration_inputs(
+    settings: InferenceSettings, encode: Callable[[CalibrationPairs], Encoded]
+) -> Encoded | None:
+    """What ``run_batched(calibration=...)`` needs: ``encode`` applied to the settings'
+    calibration pairs under ``precision=int8-static``, else ``None`` (nothing is read)."""
+    if settings.precision != "int8-static":
+        return None
+    return encode(load_calibration(settings.calibration))
+
+
 def _quantized(model: Any) -> Any:
     """A copy of ``model`` with int8 weights in every linear layer (activations quantized on the
     fly per batch): ~2.5x fp32 on this CPU (AVX-512 VNNI). Weights are quantized per output
@@ -179,9 +226,11 @@ def _quantized(model: Any) -> Any:
 
 
 def _autocast_precision(device: torch.device, precision: str) -> str:
-    return "fp32" if precision in ("bf16", "int8") and device.type == "cpu" else precision
+    cpu_only = ("bf16", "int8", "int8-static")
+    return "fp32" if precision in cpu_only and device.type == "cpu" else precision
 
 
+@functools.cache  # one step object per activation: int8-static graphs are cached by step
 def _relevance_step(activation: Literal["none", "sigmoid"]) -> Step:
     def step(model: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         logits = model(**inputs).logits.float()
@@ -243,8 +292,10 @@ def score_pairs(
     def sink(index: np.ndarray, values: np.ndarray) -> None:
         scores[index] = values
 
+    calibration = calibration_inputs(
+        settings, lambda pairs: encoder.encode_pairs(pairs.queries, pairs.passages))
     run_batched(model, _relevance_step(activation), encoded, encoder.pad_id, settings, sink, desc,
-                first_token=True, progress=progress)
+                first_token=True, progress=progress, calibration=calibration)
     return scores
 
 
@@ -308,13 +359,21 @@ def encode_texts(
     dim = int(model.config.hidden_size)
     vectors = np.zeros((len(texts), dim), dtype=np.float32)
 
+    def sink(index: np.ndarray, values: np.ndarray) -> None:
+        vectors[index] = values
+
+    calibration = calibration_inputs(
+        settings, lambda pairs: encoder.encode_texts(pairs.texts(side), prefix=prefix))
+    run_batched(model, _pooling_step(pooling, normalize), encoded, encoder.pad_id, settings,
+                sink, desc, unit="text", first_token=pooling == "cls", progress=progress,
+                calibration=calibration)
+    return vectors
+
+
+@functools.cache  # one step object per pooling: int8-static graphs are cached by step
+def _pooling_step(pooling: Pooling, normalize: bool) -> Step:
     def step(replica: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         hidden = replica(**inputs).last_hidden_state
         return pool(hidden.float(), inputs["attention_mask"], pooling, normalize)
 
-    def sink(index: np.ndarray, values: np.ndarray) -> None:
-        vectors[index] = values
-
-    run_batched(model, step, encoded, encoder.pad_id, settings, sink, desc, unit="text",
-                first_token=pooling == "cls", progress=progress)
-    return vectors
+    return step

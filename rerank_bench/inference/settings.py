@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 from rerank_bench.errors import ConfigError
 
-__all__ = ["RANKER_DEFAULTS", "InferenceSettings", "Precision", "Side"]
+__all__ = ["PRECISIONS", "RANKER_DEFAULTS", "InferenceSettings", "Precision", "Side"]
 
-Precision = Literal["fp32", "bf16", "fp16", "int8"]
+Precision = Literal["fp32", "bf16", "fp16", "int8", "int8-static"]
+PRECISIONS = ("fp32", "bf16", "fp16", "int8", "int8-static")
 Side = Literal["query", "doc"]
 
 INT8_SCHEME = "dynamic, per-channel weights"
@@ -41,9 +42,16 @@ class InferenceSettings:
         max_batch_size: upper bound on items per batch, whatever their length.
         precision: ``fp32``; ``bf16`` (a bf16 copy of the weights on the CPU, autocast on CUDA);
             ``fp16`` (autocast, CUDA only); ``int8`` (CPU only: dynamic int8 quantization of the
-            linear layers, weights int8 per output channel and activations quantized per batch).
+            linear layers, weights int8 per output channel and activations quantized per batch);
+            ``int8-static`` (CPU only, the fastest: the model and its scoring step as one
+            OpenVINO graph, int8 with activation ranges fixed on ``calibration``; see
+            :mod:`~rerank_bench.inference.static_int8`).
         device: ``auto`` (all visible GPUs, else CPU), ``cpu``, ``cuda`` (all GPUs), ``cuda:1``, or
             ``cuda:0,cuda:1``; several devices run one worker per device.
+        calibration: the held-out (query, passage) pairs ``int8-static`` calibrates on: a JSONL
+            file of ``{"query", "passage"}`` records, or ``None``: the pipeline fills in its
+            dataset's train (else dev) split, and anything else uses the built-in helpdesk
+            pairs (:mod:`~rerank_bench.inference.calibration`). Ignored by other precisions.
         show_progress: report each long stage (a re-ranking, a corpus encoding) as it runs: one
             bar for the whole stage with its rate and ETA, drawn only where stderr is a terminal,
             and one summary line in the log (:class:`~rerank_bench.progress.Progress`).
@@ -55,6 +63,7 @@ class InferenceSettings:
     max_batch_size: int = 256
     precision: Precision = "fp32"
     device: str = "auto"
+    calibration: str | None = None
     show_progress: bool = True
 
     def __post_init__(self) -> None:
@@ -72,9 +81,9 @@ class InferenceSettings:
             )
         if self.max_batch_size < 1:
             raise ConfigError(f"max_batch_size must be >= 1, got {self.max_batch_size}.")
-        if self.precision not in ("fp32", "bf16", "fp16", "int8"):
+        if self.precision not in PRECISIONS:
             raise ConfigError(
-                f"precision must be one of fp32, bf16, fp16, int8; got {self.precision!r}."
+                f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}."
             )
 
     def score_key(self) -> dict[str, Any]:
@@ -86,6 +95,12 @@ class InferenceSettings:
         }
         if self.precision == "int8":  # the scheme is part of what an int8 score means
             key["quantization"] = INT8_SCHEME
+        if self.precision == "int8-static":  # so are the calibration pairs
+            from rerank_bench.inference.calibration import load_calibration
+            from rerank_bench.inference.static_int8 import scheme
+
+            key["quantization"] = scheme()
+            key["calibration"] = load_calibration(self.calibration).fingerprint
         return key
 
     def for_side(self, side: Side) -> InferenceSettings:

@@ -65,8 +65,8 @@ class CrossEncoderReranker(CountsTruncation, Reranker):
         depth: documents re-ranked per query.
         inference: budgets (``max_length`` per pair, special tokens included;
             ``query_max_length`` inside it, ``None`` for longest-first as sentence-transformers),
-            batching, precision (``fp32``, ``bf16``, ``fp16`` on CUDA, ``int8`` on the CPU),
-            device and progress bar.
+            batching, precision (``fp32``, ``bf16``, ``fp16`` on CUDA, ``int8`` and
+            ``int8-static`` on the CPU), device and progress bar.
         cache_dir: score cache root (``${paths.cache}``); ``None`` = in memory only.
         activation: ``auto``, ``sigmoid`` or ``none`` (see the module docstring).
         name: system name in tables.

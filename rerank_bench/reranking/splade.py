@@ -30,6 +30,7 @@ from rerank_bench.inference import (
     Side,
     TextEncoder,
     cached_scores,
+    calibration_inputs,
     run_batched,
 )
 from rerank_bench.inference.tokenize import CountsTruncation, TruncationTally
@@ -72,8 +73,8 @@ class SpladeReranker(TwoTower, CountsTruncation, Reranker):
         depth: documents re-ranked per query.
         inference: budgets (``max_length`` of a passage, ``query_max_length`` of a query, see
             :meth:`InferenceSettings.for_side`), batching (small: see the module docstring),
-            precision (``fp32``, ``bf16``, ``fp16`` on CUDA, ``int8`` on the CPU), device and
-            progress bars.
+            precision (``fp32``, ``bf16``, ``fp16`` on CUDA, ``int8`` and ``int8-static`` on
+            the CPU), device and progress bars.
         cache_dir: score cache root (``${paths.cache}``).
         name: system name in tables.
         revision: hub revision for hub ids.
@@ -139,9 +140,11 @@ class SpladeReranker(TwoTower, CountsTruncation, Reranker):
             blocks.append(sp.csr_matrix(values))
             order.append(index)
 
+        calibration = calibration_inputs(settings, lambda pairs: encoder.encode_texts(
+            pairs.texts(side)))
         run_batched(model, _step, encoded, encoder.pad_id, settings, sink,
                     desc=f"{self.name} {'queries' if side == 'query' else 'passages'}",
-                    unit="text", progress=progress)
+                    unit="text", progress=progress, calibration=calibration)
         vocab = int(model.config.vocab_size)
         if not texts:
             return sp.csr_matrix((0, vocab), dtype=np.float32)

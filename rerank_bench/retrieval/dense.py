@@ -45,7 +45,7 @@ class DenseEncoder:
         model: folder, package alias (``minilm``) or hub id (``BAAI/bge-small-en-v1.5``).
         inference: budgets (``max_length`` of a document, ``query_max_length`` of a query, see
             :meth:`InferenceSettings.for_side`), batching, precision (``fp32``, ``bf16``, ``fp16``
-            on CUDA, ``int8`` on the CPU), device and progress bars.
+            on CUDA, ``int8`` and ``int8-static`` on the CPU), device and progress bars.
         pooling: ``mean`` (sentence-transformers models such as MiniLM) or ``cls`` (bge).
         normalize: L2-normalise, so inner product is cosine similarity.
         query_prefix: prepended to queries (``"query: "`` for e5, an instruction for bge).
