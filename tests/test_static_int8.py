@@ -130,6 +130,23 @@ def test_int8_static_splade_vectors_track_fp32(helpdesk, calibration_file: str) 
     assert np.corrcoef(static, fp32)[0, 1] > 0.99
 
 
+def test_int8_static_embeddings_track_fp32_on_each_side(helpdesk, calibration_file: str) -> None:  # type: ignore[no-untyped-def]
+    from rerank_bench.retrieval.dense import DenseEncoder
+
+    queries, docs = _test_pairs(helpdesk)
+    settings = InferenceSettings(max_length=128, query_max_length=32, device="cpu",
+                                 show_progress=False)
+    fp32 = DenseEncoder("minilm", inference=settings)
+    static = DenseEncoder("minilm", inference=replace(
+        settings, precision="int8-static", calibration=calibration_file))
+    for side, texts in (("query", sorted(set(queries))), ("doc", sorted(set(docs)))):
+        exact, quantised = fp32.encode(texts, side), static.encode(texts, side)
+        cosines = (exact * quantised).sum(axis=1)  # both L2-normalised
+        # looser than a re-ranker's scores: a mean-pooled vector carries every token's error
+        assert cosines.mean() > 0.98 and cosines.min() > 0.95
+        assert not np.array_equal(exact, quantised)
+
+
 def test_int8_static_refuses_a_stage_without_calibration_inputs(tmp_path: Path) -> None:
     from rerank_bench.inference.engine import run_batched
     from rerank_bench.inference.tokenize import TextEncoder

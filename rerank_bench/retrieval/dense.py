@@ -111,7 +111,7 @@ class DenseEncoder:
             model, tokenizer, texts, settings, pooling=self.pooling, normalize=self.normalize,
             prefix=self._prefix(side),
             desc="encoding queries" if side == "query" else "encoding documents", encoder=encoder,
-            progress=progress,
+            progress=progress, side=side,
         )
 
 
