@@ -250,10 +250,11 @@ def _train(cfg: DictConfig, source: Any, dataset: Dataset, retriever: Retriever)
 
 
 def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str,
-              calibration: Callable[[], str | None]) -> Reranker | None:
+              calibration: Callable[[], str | None] | None = None) -> Reranker | None:
     """The configured re-ranker over its model: the training's, a ``runs:/`` download, or as
     configured; the token budgets its config leaves null are those the model was trained with,
-    and ``int8-static`` with no calibration file calibrates on ``calibration()``."""
+    and ``int8-static`` with no calibration file calibrates on ``calibration()`` (``None``: the
+    built-in pairs)."""
     from rerank_bench.reranking.trained import inference_budgets, recorded_budgets
 
     node = cfg.reranker
@@ -261,7 +262,8 @@ def _reranker(cfg: DictConfig, training: _Training | None, out: Path, uri: str,
         return None
     configured = node.get("inference") or {}
     filled: dict[str, Any] = {}
-    if configured.get("precision") == "int8-static" and configured.get("calibration") is None:
+    if (configured.get("precision") == "int8-static" and configured.get("calibration") is None
+            and calibration is not None):
         filled["calibration"] = calibration()
     model = node.get("model")
     trained: tuple[int, int | None] | None = None

@@ -136,7 +136,7 @@ def test_null_budgets_of_a_trained_reranker_are_the_trained_ones(
     scored = SimpleNamespace(path=tmp_path, kind=kind, max_length=budgets[0],
                              query_max_length=budgets[1])
     training = _Training(result=None, scored=scored, precision="32-true")
-    reranker = _reranker(cfg, training, tmp_path, "unused", lambda: None)
+    reranker = _reranker(cfg, training, tmp_path, "unused")
     assert _budgets(reranker) == expected
     assert _settings(reranker).precision == "bf16"  # the rest of the node is kept
     member = reranker_for(kind, str(tmp_path), *budgets)  # a fused member or a teacher
@@ -147,7 +147,7 @@ def test_a_memory_keeps_its_own_budget(memory: Path, tmp_path: Path) -> None:
     cfg = _compose(["reranker=log_memory"])
     scored = SimpleNamespace(path=memory, kind="memory", max_length=64, query_max_length=64)
     training = _Training(result=None, scored=scored, precision="32-true")
-    reranker = _reranker(cfg, training, tmp_path, "unused", lambda: None)
+    reranker = _reranker(cfg, training, tmp_path, "unused")
     assert isinstance(reranker, LogMemoryReranker) and _budgets(reranker) == (32, None)
 
 
@@ -171,10 +171,10 @@ def test_a_model_folder_is_scored_with_the_budgets_it_records(
     (folder / "rerank_bench.json").write_text(json.dumps({"max_length": 64,
                                                           "query_max_length": 24}))
     cfg = _compose(["reranker=cross_encoder", f"reranker.model={folder}", *overrides])
-    assert _budgets(_reranker(cfg, None, tmp_path, "unused", lambda: None)) == expected
+    assert _budgets(_reranker(cfg, None, tmp_path, "unused")) == expected
     unrecorded = tiny_bert(tmp_path / "plain")  # a hub model or an older folder: the defaults
     cfg = _compose(["reranker=cross_encoder", f"reranker.model={unrecorded}"])
-    assert _budgets(_reranker(cfg, None, tmp_path, "unused", lambda: None)) == (256, 64)
+    assert _budgets(_reranker(cfg, None, tmp_path, "unused")) == (256, 64)
 
 
 def test_auto_precision_is_what_this_machine_trains_in_and_keys_the_cache() -> None:
