@@ -226,8 +226,10 @@ def _quantized(model: Any) -> Any:
 
 
 def _autocast_precision(device: torch.device, precision: str) -> str:
-    cpu_only = ("bf16", "int8", "int8-static")
-    return "fp32" if precision in cpu_only and device.type == "cpu" else precision
+    """On the CPU these precisions run a model of their own (a bf16 copy, quantized layers, an
+    OpenVINO graph), so nothing is autocast around it."""
+    own_model = ("bf16", "int8", "int8-static")
+    return "fp32" if precision in own_model and device.type == "cpu" else precision
 
 
 @functools.cache  # one step object per activation: int8-static graphs are cached by step

@@ -47,9 +47,14 @@ _compiled: weakref.WeakKeyDictionary[Any, dict[tuple[Any, bool, str], StaticInt8
 
 
 def scheme() -> str:
-    """:data:`SCHEME` with the installed OpenVINO and NNCF versions."""
+    """:data:`SCHEME` with the installed OpenVINO and NNCF versions and the precision the
+    remaining (not int8) operations compute in on this CPU: OpenVINO's default, bf16 where the CPU
+    has it natively. Pinning f32 instead was no more exact on MiniLM-L6 (mean score error 8.7e-4
+    against 8.8e-4) and 7% slower; naming it keeps scores from CPUs that differ apart."""
     ov, nncf = _libraries()
-    return f"{SCHEME}; openvino {ov.__version__.split('-')[0]}, nncf {nncf.__version__}"
+    computes = ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT")
+    return (f"{SCHEME}; openvino {ov.__version__.split('-')[0]}, nncf {nncf.__version__}; "
+            f"other operations in {computes.get_type_name()}")
 
 
 class StaticInt8:
