@@ -191,26 +191,21 @@ DEV_TOPICS = "msmarco-trec-dl/topics.msmarco-passage.dev-subset.txt"
 
 
 def _held_out_calibration(dataset: Any) -> tuple[str, str]:
-    """A calibration file for ``int8-static`` on ``dataset`` and what it holds: the pairs the
-    pipeline takes (its train split, :func:`split_pairs`), else (DL19) MS MARCO dev questions
-    with their BM25 top passages of the same collection; never a test question."""
+    """A calibration file for ``int8-static`` on ``dataset`` and what it holds: the pipeline's
+    (:func:`held_out_calibration` of its train split), else (DL19) MS MARCO dev questions with
+    their BM25 top passages of the same collection; never a test question."""
     from rerank_bench.data.registry import data_root
-    from rerank_bench.inference.calibration import (
-        CalibrationPairs,
-        split_pairs,
-        write_calibration,
-    )
+    from rerank_bench.inference.calibration import held_out_calibration
 
     folder = Path(tempfile.mkdtemp(prefix="calibration-"))
     if "train" in dataset.splits:
-        pairs, source = split_pairs(dataset, "train"), "its train split (judged + others)"
-    else:
-        lines = (data_root() / DEV_TOPICS).read_text(encoding="utf-8").splitlines()[:30]
-        dev = dict(line.split("\t", 1) for line in lines)
-        texts = _bm25_pairs(dataset, dev, 10)[2]
-        pairs = CalibrationPairs(tuple(q for q, _ in texts), tuple(d for _, d in texts))
-        source = "30 MS MARCO dev questions x BM25 top-10"
-    return str(write_calibration(pairs, folder / "pairs.jsonl")), source
+        path = held_out_calibration(dataset, ("train",), folder)
+        assert path is not None  # the split exists
+        return path, "its train split (judged + others)"
+    lines = (data_root() / DEV_TOPICS).read_text(encoding="utf-8").splitlines()[:30]
+    dev = dict(line.split("\t", 1) for line in lines)
+    return (_calibration_file(_bm25_pairs(dataset, dev, 10)[2], folder),
+            "30 MS MARCO dev questions x BM25 top-10")
 
 
 PEER_VENVS = {"onnx": ".venv-onnx", "openvino": ".venv-openvino"}

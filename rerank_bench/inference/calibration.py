@@ -124,7 +124,6 @@ def load_calibration(source: str | None) -> CalibrationPairs:
     return CalibrationPairs(tuple(queries), tuple(passages))
 
 
-
 def held_out_calibration(dataset: Dataset, splits: Sequence[str | None], folder: Path
                          ) -> str | None:
     """The calibration file of ``dataset``: :func:`split_pairs` of the first of ``splits`` (its

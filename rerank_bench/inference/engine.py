@@ -186,11 +186,14 @@ def _static_int8(model: Any, step: Step, devices: list[torch.device],
     if calibration is None:
         raise ConfigError("precision=int8-static needs calibration inputs, and this stage gave "
                           "none. Fix: use precision=int8 or bf16 here.")
-    batches = token_budget_batches(calibration.lengths(), settings.batch_tokens,
-                                   settings.max_batch_size)
-    padded = [{k: v for k, v in pad_batch(calibration, index, pad_id).items() if k in keep}
-              for index in batches]
-    return static_int8(model, step, padded, first_token)
+
+    def padded() -> list[dict[str, torch.Tensor]]:
+        batches = token_budget_batches(calibration.lengths(), settings.batch_tokens,
+                                       settings.max_batch_size)
+        return [{k: v for k, v in pad_batch(calibration, index, pad_id).items() if k in keep}
+                for index in batches]
+
+    return static_int8(model, step, calibration, padded, first_token)
 
 
 def _call_graph(graph: StaticInt8, inputs: dict[str, torch.Tensor]) -> torch.Tensor:

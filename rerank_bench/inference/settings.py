@@ -8,14 +8,14 @@ keys and MLflow params verbatim; one dataclass keeps the two from drifting apart
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from rerank_bench.errors import ConfigError
 
 __all__ = ["PRECISIONS", "RANKER_DEFAULTS", "InferenceSettings", "Precision", "Side"]
 
 Precision = Literal["fp32", "bf16", "fp16", "int8", "int8-static"]
-PRECISIONS = ("fp32", "bf16", "fp16", "int8", "int8-static")
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 Side = Literal["query", "doc"]
 
 INT8_SCHEME = "dynamic, per-channel weights"

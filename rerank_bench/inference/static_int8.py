@@ -30,6 +30,7 @@ import torch
 
 from rerank_bench.errors import ConfigError
 from rerank_bench.inference.first_token import first_token_model
+from rerank_bench.inference.tokenize import Encoded
 
 __all__ = ["SCHEME", "StaticInt8", "static_int8"]
 
@@ -82,32 +83,34 @@ class _StepModule(torch.nn.Module):
         return self.step(self.model, dict(zip(self.names, tensors, strict=True)))
 
 
-def static_int8(model: Any, step: Step, calibration: Sequence[dict[str, torch.Tensor]],
+def static_int8(model: Any, step: Step, calibration: Encoded,
+                batches: Callable[[], Sequence[dict[str, torch.Tensor]]],
                 first_token: bool = False) -> StaticInt8:
-    """The int8 graph of ``step`` over ``model``, calibrated on padded ``calibration`` batches.
+    """The int8 graph of ``step`` over ``model``, calibrated on the padded ``batches()`` of
+    ``calibration``.
 
-    Cached per model object, step and calibration content, so the many calls of one stage (the
-    chunks of a re-ranking, both sides of SPLADE) convert and quantise once each. ``first_token``:
-    the graph computes the last layer at the first token only (:func:`first_token_model`).
+    Cached per model object, step and calibration tokens, so the many calls of one stage (the
+    chunks of a re-ranking, both sides of SPLADE) convert and quantise once each, and a call that
+    finds its graph pads nothing. ``first_token``: the graph computes the last layer at the first
+    token only (:func:`first_token_model`).
     """
-    if not calibration:
+    if not calibration.ids:
         raise ConfigError("precision=int8-static needs calibration inputs; none were given.")
-    names = tuple(calibration[0])
     digest = hashlib.sha256()
-    for batch in calibration:
-        for name in names:
-            digest.update(batch[name].numpy().tobytes())
+    for ids, types in zip(calibration.ids, calibration.type_ids, strict=True):
+        digest.update(ids.tobytes() + b"|" + types.tobytes() + b";")
     key = (step, first_token, digest.hexdigest())
     per_model = _compiled.setdefault(model, {})
     if key not in per_model:
         source = first_token_model(model) if first_token else model
-        per_model[key] = _build(source, step, calibration, names)
+        per_model[key] = _build(source, step, batches())
     return per_model[key]
 
 
-def _build(model: Any, step: Step, calibration: Sequence[dict[str, torch.Tensor]],
-           names: tuple[str, ...]) -> StaticInt8:
+def _build(model: Any, step: Step, calibration: Sequence[dict[str, torch.Tensor]]
+           ) -> StaticInt8:
     ov, nncf = _libraries()
+    names = tuple(calibration[0])
     started = time.perf_counter()
     module = _StepModule(model.to("cpu"), step, names).eval()
     example = tuple(calibration[0][name] for name in names)
